@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Every target is idempotent.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install browser demo test lint bench clean
+
+install: $(STAMP) browser
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# A Chromium Playwright can drive (its own, or Debian's when it cannot download) + CJK fonts.
+browser: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" bash tools/ensure-browser.sh
+
+demo: install
+	$(BIN)/certwatch demo --no-serve
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/crawl.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,234 @@
+"""`certwatch`: the front door. A thin layer over the packages; each command is one function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from certwatch import __version__
+from certwatch.config import Config
+from certwatch.sandbox_proc import SandboxError
+from crawlers.errors import CrawlerError
+from store.errors import StoreError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CLIError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def _err(message: str) -> None:
+    print(f"certwatch: error: {message}", file=sys.stderr)
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_sandbox_serve(args: argparse.Namespace, config: Config) -> int:
+    from sandbox.server import SandboxServer
+    from sandbox.truth import DEFAULT_SEED
+
+    from certwatch.sandbox_proc import READY_PREFIX
+
+    server = SandboxServer(seed=args.seed if args.seed is not None else DEFAULT_SEED,
+                           night=args.night, host=args.host, port=args.port)
+    server.start()
+    # The first line is a contract: `embedded_sandbox` waits for it.
+    print(f"{READY_PREFIX}{server.address}/", flush=True)
+    print(f"night {args.night}; hosts (reach them with CERTWATCH_SANDBOX={server.address}):",
+          file=sys.stderr)
+    for host in server.hosts:
+        print(f"  http://{host}/", file=sys.stderr)
+    try:
+        import threading
+
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def _preflight(config: Config, sources: list) -> None:
+    from crawlers.browser import find_chromium
+    from store.db import open_store
+    from store.recorder import sweep_stale_runs
+
+    engine = open_store(config.db_url)
+    swept = sweep_stale_runs(engine)
+    if swept:
+        print(f"marked {swept} run(s) left behind by a dead process as interrupted",
+              file=sys.stderr)
+    if any(s.browser for s in sources):
+        find_chromium()
+
+
+def crawl_sources(config: Config, names: Sequence[str], night: int | None,
+                  progress: bool = True) -> tuple[str, int]:
+    """Crawl and print the summary; returns (batch, exit status)."""
+    from certwatch.crawl import run_crawl
+    from certwatch.sandbox_proc import sandbox_for
+    from certwatch.summary import batch_rows, render
+    from crawlers.sandbox_map import sandbox_host_map, uses_sandbox
+    from crawlers.sources import select_sources
+    from store.db import open_store
+
+    sources = select_sources(names, user_dir=config.sources_dir)
+    _preflight(config, sources)
+    hosts = [h for s in sources for h in s.hosts]
+    wants_sandbox = uses_sandbox(hosts)
+    print(f"crawling {len(sources)} source(s): {', '.join(s.name for s in sources)}",
+          file=sys.stderr)
+    with sandbox_for(config if wants_sandbox else _no_sandbox(config), night) as address:
+        host_map = sandbox_host_map(address) if address else None
+        if address:
+            print(f"sandbox web at {address} (night {night or 1})", file=sys.stderr)
+        batch = run_crawl(config, sources, night=night, host_map=host_map,
+                          loopback_only=bool(address), progress_interval=2.0 if progress else 0)
+    rows = batch_rows(open_store(config.db_url), batch)
+    print(render(rows))
+    print(f"log: {config.logs_dir / f'crawl-{batch}.log'}")
+    ok = rows and all(r.status == "finished" for r in rows) and len(rows) == len(sources)
+    return batch, EXIT_OK if ok else EXIT_FAILED
+
+
+def _no_sandbox(config: Config) -> Config:
+    from dataclasses import replace
+
+    return replace(config, sandbox="off")
+
+
+def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
+    _batch, status = crawl_sources(config, args.source or [], args.night,
+                                   progress=not args.quiet)
+    return status
+
+
+def cmd_listings(args: argparse.Namespace, config: Config) -> int:
+    from certwatch.listings import ListingFilter, as_jsonl, as_table_line, query
+    from store.db import open_store
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise CLIError(
+                f"--since: expected a date like 2026-11-20, got {args.since!r}") from None
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    removed = True if args.removed else (False if args.live else None)
+    flt = ListingFilter(sources=tuple(args.source or ()), search=args.search, removed=removed,
+                        since=since, limit=args.limit)
+    engine = open_store(config.db_url)
+    count = 0
+    for row in query(engine, flt):
+        print(as_jsonl(row) if args.format == "jsonl" else as_table_line(row))
+        count += 1
+    if args.format == "table":
+        print(f"{count} listing(s)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace, config: Config) -> int:
+    from store.db import make_engine, redact, upgrade
+
+    upgrade(make_engine(config.db_url), args.revision)
+    print(f"database {redact(config.db_url)} is at {args.revision}")
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace, config: Config) -> int:
+    from crawlers.sources import load_sources
+
+    for source in load_sources(config.sources_dir).values():
+        flags = ", ".join(f for f, on in (("browser", source.browser),
+                                          ("disabled", not source.enabled)) if on)
+        print(f"{source.name:<10} {source.platform:<12} {source.title}"
+              + (f"  [{flags}]" if flags else "") + f"  ({source.path})")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from certwatch.demo import run_demo
+
+    return run_demo(config, serve=not args.no_serve)
+
+
+# -- parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="certwatch",
+        description="Find and keep evidence of certificate-renting (挂证), forged certificates "
+                    "and exam-fraud ads.")
+    parser.add_argument("--version", action="version", version=f"certwatch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    sandbox = sub.add_parser("sandbox", help="the local sandbox web")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="COMMAND")
+    serve = sandbox_sub.add_parser("serve", help="serve the sandbox web on loopback")
+    serve.set_defaults(func=cmd_sandbox_serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8800, help="0 picks a free port")
+    serve.add_argument("--night", type=_positive, default=1)
+    serve.add_argument("--seed", type=int, default=None)
+
+    crawl = add("crawl", cmd_crawl, "crawl sources into the store")
+    crawl.add_argument("--source", action="append", metavar="NAME",
+                       help="source to crawl (repeatable; default: every enabled source)")
+    crawl.add_argument("--night", type=_positive, default=None,
+                       help="sandbox night to crawl (the sandbox web changes between nights)")
+    crawl.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    listings = add("listings", cmd_listings, "print stored listings")
+    listings.add_argument("--format", choices=("table", "jsonl"), default="table")
+    listings.add_argument("--source", action="append", metavar="NAME")
+    listings.add_argument("--search", metavar="TEXT", help="substring of title or text")
+    state = listings.add_mutually_exclusive_group()
+    state.add_argument("--removed", action="store_true", help="only removed listings")
+    state.add_argument("--live", action="store_true", help="only listings still online")
+    listings.add_argument("--since", metavar="DATE", help="last seen on or after DATE")
+    listings.add_argument("--limit", type=_positive, default=None)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    up = db_sub.add_parser("upgrade", help="apply schema migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    add("sources", cmd_sources, "list the configured sources (and validate them)")
+
+    demo = add("demo", cmd_demo, "crawl the sandbox web for two nights and show the results")
+    demo.add_argument("--no-serve", action="store_true",
+                      help="exit after the summary instead of serving the sandbox for browsing")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = Config.from_env()
+    try:
+        return args.func(args, config)
+    except (CLIError, StoreError, CrawlerError, SandboxError) as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""`certwatch demo`: crawl the sandbox web for two nights and show what certwatch recorded."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import replace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from certwatch.config import Config
+from store.db import open_store
+from store.models import CrawlRun, Listing, ListingEvent, ListingVersion
+
+
+def _banner(text: str) -> None:
+    print(f"\n== {text} ==", flush=True)
+
+
+def run_demo(config: Config, serve: bool = True) -> int:
+    from certwatch.cli import crawl_sources
+
+    config = replace(config, sandbox="auto")  # the demo always crawls its own sandbox
+    config.ensure_dirs()
+    print(f"certwatch demo — data in {config.home}")
+    status = 0
+    batches = []
+    for night in (1, 2):
+        _banner(f"night {night}: crawling every bundled source of the sandbox web")
+        batch, rc = crawl_sources(config, [], night)
+        batches.append(batch)
+        status = status or rc
+    _banner("what changed between the nights")
+    engine = open_store(config.db_url)
+    with Session(engine) as session:
+        run_ids = select(CrawlRun.id).where(CrawlRun.batch == batches[-1])
+        events = dict(session.execute(
+            select(ListingEvent.kind, func.count()).where(ListingEvent.run_id.in_(run_ids))
+            .group_by(ListingEvent.kind)).all())
+        print("  " + ", ".join(f"{k} {events.get(k, 0)}"
+                               for k in ("new", "changed", "removed", "reappeared")))
+        changed = session.execute(
+            select(Listing).join(ListingEvent, ListingEvent.listing_id == Listing.id)
+            .where(ListingEvent.run_id.in_(run_ids), ListingEvent.kind == "changed").limit(1)
+        ).scalar()
+        if changed is not None:
+            old, new = session.scalars(
+                select(ListingVersion).where(ListingVersion.listing_id == changed.id)
+                .order_by(ListingVersion.version.desc()).limit(2)).all()[::-1]
+            print(f"  e.g. #{changed.id} {changed.title[:40]}")
+            for name in sorted(set(old.fields) | set(new.fields) | {"title", "text"}):
+                before = getattr(old, name, None) if name in ("title", "text") \
+                    else old.fields.get(name)
+                after = getattr(new, name, None) if name in ("title", "text") \
+                    else new.fields.get(name)
+                if before != after:
+                    print(f"    {name}: {str(before)[:60]!r} → {str(after)[:60]!r}")
+        total = session.scalar(select(func.count()).select_from(Listing))
+        live = session.scalar(select(func.count()).select_from(Listing)
+                              .where(Listing.removed.is_(False)))
+    print(f"  store: {total} listings ({live} online), every version kept")
+    print("\nnext: `certwatch listings --format jsonl | head`, "
+          "`certwatch listings --removed`, README.md for the rest")
+    if serve:
+        _serve_sandbox()
+    return status
+
+
+def _serve_sandbox() -> None:
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(night=2, port=8800).start()
+    print(f"\nthe sandbox web stays up at http://{server.address}/ for browsing "
+          f"(crawl it with CERTWATCH_SANDBOX={server.address}); Ctrl-C to stop", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    finally:
+        server.stop()

@@ -1,0 +1,58 @@
+"""Query stored listings for `certwatch listings`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.orm import Session
+
+from store.clock import iso
+from store.models import Listing, Source
+
+
+@dataclass(frozen=True)
+class ListingFilter:
+    sources: tuple[str, ...] = ()
+    search: str | None = None
+    removed: bool | None = None
+    since: datetime | None = None
+    limit: int | None = None
+
+
+def query(engine: Engine, flt: ListingFilter) -> Iterator[dict]:
+    stmt = select(Listing, Source.name).join(Source).order_by(Listing.id)
+    if flt.sources:
+        stmt = stmt.where(Source.name.in_(flt.sources))
+    if flt.search:
+        like = f"%{flt.search}%"
+        stmt = stmt.where(or_(Listing.title.like(like), Listing.text.like(like)))
+    if flt.removed is not None:
+        stmt = stmt.where(Listing.removed == flt.removed)
+    if flt.since is not None:
+        stmt = stmt.where(Listing.last_seen >= flt.since)
+    if flt.limit:
+        stmt = stmt.limit(flt.limit)
+    with Session(engine) as session:
+        for listing, source in session.execute(stmt).yield_per(500):
+            yield {
+                "id": listing.id, "source": source, "key": listing.key, "url": listing.url,
+                "title": listing.title, "text": listing.text, "posted": listing.posted,
+                "fields": listing.fields, "first_seen": iso(listing.first_seen),
+                "last_seen": iso(listing.last_seen), "removed": listing.removed,
+                "removed_at": iso(listing.removed_at),
+            }
+
+
+def as_jsonl(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False)
+
+
+def as_table_line(row: dict, width: int = 48) -> str:
+    title = row["title"].replace("\n", " ")
+    title = title if len(title) <= width else title[: width - 1] + "…"
+    state = "removed" if row["removed"] else "live"
+    return f"{row['id']:>6}  {row['source']:<10} {state:<7} {row['last_seen'] or '':<20}  {title}"

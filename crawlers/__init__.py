@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, the generic listing spider, middlewares, pipelines."""

@@ -1,0 +1,1 @@
+"""Downloader middlewares: host mapping to loopback, Retry-After aware retries."""

@@ -1,0 +1,96 @@
+"""Write pages and listings of one source's crawl to the store, and close its run record."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from sqlalchemy import Engine
+
+from certwatch.config import Config
+from crawlers.items import GoneKey, ListingItem, PageItem, SeenKeys
+from store.bodies import BodyStore
+from store.db import open_store
+from store.recorder import ListingData, PageData, RunCounts, RunRecorder
+
+# Stats that mean the run did not see every list page, so absence proves nothing.
+INCOMPLETE_STATS = ("certwatch/errors/nav_pages", "certwatch/trap/dropped",
+                    "certwatch/limits/list_pages_dropped")
+
+
+@functools.cache
+def _engine(db_url: str) -> Engine:
+    return open_store(db_url)
+
+
+def error_count(stats: dict[str, Any]) -> int:
+    return sum(v for k, v in stats.items()
+               if k.startswith("certwatch/errors/") and k != "certwatch/errors/nav_pages")
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        config = Config.from_env()
+        self.db_url = settings.get("CERTWATCH_DB_URL") or config.db_url
+        self.home = config.home
+        self.batch = settings.get("CERTWATCH_BATCH") or uuid.uuid4().hex[:12]
+        self.recorder: RunRecorder | None = None
+        self.counts: RunCounts | None = None
+        self._page_digests: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        source = spider.config
+        self.recorder = RunRecorder(
+            _engine(self.db_url), BodyStore(self.home / "bodies"), source.name,
+            batch=self.batch, night=getattr(spider, "night", None), source_title=source.title,
+            platform=source.platform, config_hash=source.digest,
+        )
+        run_id = self.recorder.start()
+        self.crawler.stats.set_value("certwatch/run_id", run_id)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        recorder = self.recorder
+        stats = self.crawler.stats
+        if isinstance(item, PageItem):
+            self._page_digests[item.url] = recorder.add_page(PageData(
+                url=item.url, final_url=item.final_url, status=item.status,
+                headers=item.headers, fetched_at=item.fetched_at, body=item.body,
+                kind=item.kind, encoding=item.encoding, error=item.error))
+            stats.inc_value("certwatch/pages_stored")
+        elif isinstance(item, ListingItem):
+            recorder.add_listing(ListingData(
+                key=item.key, url=item.url, title=item.title, text=item.text,
+                seen_at=item.seen_at, posted=item.posted, fields=item.fields,
+                page_hash=self._page_digests.get(item.page_url)))
+            stats.inc_value("certwatch/listings_stored")
+        elif isinstance(item, SeenKeys):
+            recorder.mark_seen(item.keys)
+        elif isinstance(item, GoneKey):
+            recorder.mark_gone(item.key)
+        return item
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.recorder is not None:
+            self.recorder.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.recorder is None or self.recorder.run_id is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        complete = reason == "finished" and not any(stats.get(k) for k in INCOMPLETE_STATS)
+        status = "interrupted" if reason in ("shutdown", "cancelled") else "finished"
+        self.counts = self.recorder.finish(
+            status=status, close_reason=reason, complete=complete,
+            stats={**stats, "certwatch/errors": error_count(stats)})

@@ -1,0 +1,58 @@
+"""Scrapy settings for certwatch; sources override the politeness and limit ones per crawl."""
+
+import os
+
+BOT_NAME = "certwatch"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) certwatch/0.1"
+ROBOTSTXT_OBEY = True
+
+# Politeness defaults; a source file can loosen them for its own site only.
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Limits that keep hostile sites from hanging or exhausting a crawl.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 100
+RETRY_TIMES = 2
+# 429 is handled by RetryAfterMiddleware, which waits as the server asks.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+HTTPERROR_ALLOWED_CODES = [404, 410]
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.hostmap.HostMapMiddleware": 60,
+    "crawlers.middlewares.retry_after.RetryAfterMiddleware": 540,
+}
+ITEM_PIPELINES = {"crawlers.pipelines.store.StorePipeline": 300}
+EXTENSIONS = {"crawlers.extensions.progress.Progress": 500}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+
+LOG_LEVEL = os.environ.get("CERTWATCH_LOG_LEVEL", "INFO")
+
+# certwatch's own settings (see README "Configuration").
+CERTWATCH_HOST_MAP: dict[str, str] = {}
+CERTWATCH_LOOPBACK_ONLY = False
+CERTWATCH_PROGRESS_INTERVAL = 0.0
+CERTWATCH_NIGHT = None
+CERTWATCH_BATCH = None
+
+# `scrapy crawl listings -a source=NAME` against a running sandbox: point at it.
+if os.environ.get("CERTWATCH_SANDBOX", "") not in ("", "auto", "off"):
+    from crawlers.sandbox_map import sandbox_host_map  # noqa: E402
+
+    CERTWATCH_HOST_MAP = sandbox_host_map(os.environ["CERTWATCH_SANDBOX"])
+    CERTWATCH_LOOPBACK_ONLY = True

@@ -1,0 +1,1 @@
+"""Spiders: one generic listing spider driven by source files."""

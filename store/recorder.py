@@ -1,0 +1,320 @@
+"""Record one crawl run of one source: pages, listings, versions and the night-to-night diff.
+
+Writes are buffered and committed in batches, each batch one transaction, so a kill loses at
+most the last uncommitted batch and never leaves a listing without its version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from store.bodies import BodyStore
+from store.clock import utcnow
+from store.models import CrawlRun, FetchedPage, Listing, ListingEvent, ListingVersion, Source
+
+CONTENT_FIELDS = ("title", "text", "posted")
+
+
+@dataclass
+class PageData:
+    url: str
+    fetched_at: datetime
+    final_url: str | None = None
+    status: int | None = None
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    body: bytes | None = None
+    kind: str = ""
+    encoding: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class ListingData:
+    key: str
+    url: str
+    title: str
+    text: str
+    seen_at: datetime
+    posted: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    page_hash: str | None = None
+
+    def content_hash(self) -> str:
+        # Everything an analyst would call "the ad changed"; page bytes (ads, timestamps
+        # in the page chrome) deliberately excluded.
+        doc = {"title": self.title, "text": self.text, "posted": self.posted,
+               "fields": self.fields}
+        raw = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Known:
+    id: int
+    content_hash: str
+    removed: bool
+    version: int
+
+
+@dataclass
+class RunCounts:
+    pages: int = 0
+    page_errors: int = 0
+    listings: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    reappeared: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_runs(engine: Engine) -> int:
+    """Mark runs left `running` by a dead process on this host as interrupted."""
+    host = socket.gethostname()
+    with Session(engine) as session, session.begin():
+        stale = [
+            run for run in session.scalars(
+                select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.hostname == host)
+            )
+            if run.pid is None or (run.pid != os.getpid() and not pid_alive(run.pid))
+        ]
+        for run in stale:
+            run.status = "interrupted"
+            run.close_reason = run.close_reason or "process died"
+            run.finished_at = run.finished_at or utcnow()
+    return len(stale)
+
+
+def ensure_source(session: Session, name: str, title: str = "", platform: str = "",
+                  config_hash: str = "") -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, title=title, platform=platform, config_hash=config_hash)
+        session.add(source)
+        session.flush()
+    else:
+        source.title, source.platform, source.config_hash = title, platform, config_hash
+    return source
+
+
+class RunRecorder:
+    """The single writer for one run; not thread-safe (Scrapy calls it from the reactor)."""
+
+    def __init__(self, engine: Engine, bodies: BodyStore, source_name: str, *,
+                 batch: str, night: int | None = None, source_title: str = "",
+                 platform: str = "", config_hash: str = "", flush_every: int = 200) -> None:
+        self.engine = engine
+        self.bodies = bodies
+        self.source_name = source_name
+        self.batch = batch
+        self.night = night
+        self._meta = (source_title, platform, config_hash)
+        self.flush_every = flush_every
+        self.counts = RunCounts()
+        self.run_id: int | None = None
+        self.source_id: int | None = None
+        self._known: dict[str, _Known] = {}
+        self._seen: set[str] = set()
+        self._gone: set[str] = set()
+        self._stored_this_run: dict[str, str] = {}
+        self._pages: list[dict[str, Any]] = []
+        self._listings: list[ListingData] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> int:
+        sweep_stale_runs(self.engine)
+        with Session(self.engine) as session, session.begin():
+            source = ensure_source(session, self.source_name, *self._meta)
+            run = CrawlRun(batch=self.batch, source_id=source.id, night=self.night,
+                           started_at=utcnow(), status="running", pid=os.getpid(),
+                           hostname=socket.gethostname(), stats={})
+            session.add(run)
+            session.flush()
+            self.run_id, self.source_id = run.id, source.id
+            rows = session.execute(
+                select(Listing.id, Listing.key, Listing.content_hash, Listing.removed)
+                .where(Listing.source_id == source.id)
+            ).all()
+            versions = dict(session.execute(
+                select(ListingVersion.listing_id, ListingVersion.version)
+                .join(Listing).where(Listing.source_id == source.id)
+                .order_by(ListingVersion.version)
+            ).all())
+            self._known = {
+                key: _Known(lid, chash, removed, versions.get(lid, 0))
+                for lid, key, chash, removed in rows
+            }
+        return self.run_id
+
+    def finish(self, *, status: str, close_reason: str, complete: bool,
+               stats: dict[str, Any]) -> RunCounts:
+        """Flush, then apply removals when the run saw the whole source, and close the run."""
+        self.flush()
+        now = utcnow()
+        with Session(self.engine) as session, session.begin():
+            # A 404 on the ad's own page is proof whatever the run's fate; absence from
+            # the list pages only counts when the run covered the whole source.
+            self._apply_removals(session, now, unseen=status == "finished" and complete)
+            run = session.get(CrawlRun, self.run_id)
+            run.status = status
+            run.close_reason = close_reason
+            run.complete = complete
+            run.finished_at = now
+            run.stats = {**_jsonable(stats), "certwatch": self.counts.as_dict()}
+        return self.counts
+
+    # -- observations ----------------------------------------------------------------------
+    def add_page(self, page: PageData) -> str | None:
+        digest = self.bodies.put(page.body) if page.body is not None else None
+        self.counts.pages += 1
+        if page.error:
+            self.counts.page_errors += 1
+        self._pages.append({
+            "run_id": self.run_id, "url": page.url, "final_url": page.final_url,
+            "status": page.status, "headers": page.headers, "fetched_at": page.fetched_at,
+            "content_hash": digest, "size": len(page.body) if page.body is not None else None,
+            "kind": page.kind, "encoding": page.encoding, "error": page.error,
+        })
+        self._maybe_flush()
+        return digest
+
+    def mark_seen(self, keys: Iterable[str]) -> None:
+        """Keys listed on a list page: they still exist even if their detail fetch fails."""
+        self._seen.update(keys)
+
+    def mark_gone(self, key: str) -> None:
+        """The listing's own page answered 404/410."""
+        self._gone.add(key)
+        self._seen.discard(key)
+
+    def add_listing(self, listing: ListingData) -> None:
+        self._seen.add(listing.key)
+        self._listings.append(listing)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self._pages) + len(self._listings) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pages and not self._listings:
+            return
+        pages, listings = self._pages, self._listings
+        self._pages, self._listings = [], []
+        with Session(self.engine) as session, session.begin():
+            if pages:
+                session.execute(insert(FetchedPage), pages)
+            touched: list[int] = []
+            for item in listings:
+                self._store_listing(session, item, touched)
+            if touched:
+                session.execute(
+                    update(Listing).where(Listing.id.in_(touched))
+                    .values(last_seen=utcnow(), last_run_id=self.run_id)
+                )
+
+    # -- internals -------------------------------------------------------------------------
+    def _store_listing(self, session: Session, item: ListingData, touched: list[int]) -> None:
+        chash = item.content_hash()
+        if self._stored_this_run.get(item.key) == chash:
+            return  # same ad reached twice in one run
+        self._stored_this_run[item.key] = chash
+        self.counts.listings += 1
+        known = self._known.get(item.key)
+        if known is None:
+            row = Listing(source_id=self.source_id, key=item.key, url=item.url,
+                          title=item.title, text=item.text, fields=item.fields,
+                          posted=item.posted, content_hash=chash, page_hash=item.page_hash,
+                          first_seen=item.seen_at, last_seen=item.seen_at,
+                          first_run_id=self.run_id, last_run_id=self.run_id, removed=False)
+            session.add(row)
+            session.flush()
+            known = self._known[item.key] = _Known(row.id, chash, False, 0)
+            self._add_version(session, known, item, chash)
+            self._event(session, known.id, "new", item.seen_at)
+            self.counts.new += 1
+            return
+        reappeared = known.removed
+        if reappeared:
+            self._event(session, known.id, "reappeared", item.seen_at)
+            self.counts.reappeared += 1
+            known.removed = False
+        if known.content_hash != chash:
+            self._add_version(session, known, item, chash)
+            self._event(session, known.id, "changed", item.seen_at)
+            self.counts.changed += 1
+            known.content_hash = chash
+            session.execute(
+                update(Listing).where(Listing.id == known.id).values(
+                    url=item.url, title=item.title, text=item.text, fields=item.fields,
+                    posted=item.posted, content_hash=chash, page_hash=item.page_hash,
+                    removed=False, removed_at=None, last_seen=item.seen_at,
+                    last_run_id=self.run_id)
+            )
+            return
+        self.counts.unchanged += 1
+        if reappeared:
+            session.execute(update(Listing).where(Listing.id == known.id)
+                            .values(removed=False, removed_at=None))
+        touched.append(known.id)
+
+    def _add_version(self, session: Session, known: _Known, item: ListingData,
+                     chash: str) -> None:
+        known.version += 1
+        session.add(ListingVersion(
+            listing_id=known.id, version=known.version, run_id=self.run_id,
+            seen_at=item.seen_at, title=item.title, text=item.text, fields=item.fields,
+            posted=item.posted, content_hash=chash, page_hash=item.page_hash))
+
+    def _event(self, session: Session, listing_id: int, kind: str, at: datetime) -> None:
+        session.add(ListingEvent(run_id=self.run_id, listing_id=listing_id, kind=kind, at=at))
+
+    def _apply_removals(self, session: Session, now: datetime, *, unseen: bool) -> None:
+        gone = [
+            known for key, known in self._known.items()
+            if not known.removed and (key in self._gone or (unseen and key not in self._seen))
+        ]
+        for known in gone:
+            known.removed = True
+            self._event(session, known.id, "removed", now)
+        if gone:
+            session.execute(
+                update(Listing).where(Listing.id.in_([k.id for k in gone]))
+                .values(removed=True, removed_at=now)
+            )
+        self.counts.removed = len(gone)
+
+
+def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in stats.items():
+        if isinstance(value, datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, int | float | str | bool) or value is None:
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out

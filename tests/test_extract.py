@@ -1,0 +1,26 @@
+"""Text extraction: what a reader sees, line structure kept, scripts and NULs dropped."""
+
+from parsel import Selector
+
+from crawlers.extract import extract_fields, select_field
+
+HTML = """<div class="job-desc"><p>诚聘 二级建造师</p><p>要求：驻场<br>缴纳社保</p>
+<script>alert(1)</script><img src=x onerror="alert(2)">尾\x00注</div>
+<span class="salary"> 2.5万/年 </span><a class="t" href="/zhaopin/1x.shtml">链接</a>"""
+
+
+def test_block_text_keeps_lines_drops_scripts() -> None:
+    sel = Selector(text=HTML)
+    assert select_field(sel, "div.job-desc") == "诚聘 二级建造师\n要求：驻场\n缴纳社保\n尾注"
+
+
+def test_pseudo_selectors_verbatim() -> None:
+    sel = Selector(text=HTML)
+    assert extract_fields(sel, {"price": "span.salary", "href": "a.t::attr(href)",
+                                "missing": "h1"}) == {"price": "2.5万/年",
+                                                      "href": "/zhaopin/1x.shtml"}
+
+
+def test_escaped_markup_stays_text() -> None:
+    sel = Selector(text='<h1>&lt;script&gt;alert("x")&lt;/script&gt;办证</h1>')
+    assert select_field(sel, "h1") == '<script>alert("x")</script>办证'
