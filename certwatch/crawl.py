@@ -43,7 +43,7 @@ def run_crawl(config: Config, sources: list[SourceConfig], *, night: int | None 
     settings = crawl_settings(config, batch=batch, host_map=host_map,
                               loopback_only=loopback_only, progress_interval=progress_interval,
                               log_file=log_file, extra=extra_settings)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     for source in sources:
         process.crawl(ListingsSpider, source=source.name, night=night)
     process.start()

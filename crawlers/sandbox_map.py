@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.server import ALL_HOSTS
+from sandbox.hosts import ALL_HOSTS
 
 
 def sandbox_host_map(address: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.url import canonicalize_url
+from w3lib.url import canonicalize_url
 from twisted.python.failure import Failure
 
 from crawlers import failures

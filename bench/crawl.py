@@ -1,0 +1,124 @@
+"""Crawl throughput: certwatch's full pipeline vs a bare Scrapy spider, same sandbox, same run.
+
+    .venv/bin/python bench/crawl.py [--rounds 3]
+
+Both crawl the sandbox job board (jobs58: list pages + every detail page) through the same
+loopback proxy with the same per-domain concurrency and no delay. The bare spider only fetches
+and follows links; certwatch also decodes, extracts, writes every body to the content-addressed
+store and every page and listing to SQLite. Rounds alternate so drift hits both equally.
+Prints pages/s per round, the medians, and the ratio certwatch / bare (target ≥ 0.7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import scrapy  # noqa: E402
+from scrapy.crawler import Crawler, CrawlerRunner  # noqa: E402
+from scrapy.settings import Settings  # noqa: E402
+from scrapy.utils.reactor import install_reactor  # noqa: E402
+
+from certwatch.config import Config  # noqa: E402
+from certwatch.crawl import crawl_settings  # noqa: E402
+from certwatch.sandbox_proc import embedded_sandbox  # noqa: E402
+from crawlers.sandbox_map import sandbox_host_map  # noqa: E402
+from crawlers.sources import select_sources  # noqa: E402
+from crawlers.spiders.listings import ListingsSpider  # noqa: E402
+
+SOURCE = "jobs58"
+
+
+class BareSpider(scrapy.Spider):
+    """Fetch list pages and details, extract only the links needed to find them."""
+
+    name = "bare"
+
+    def __init__(self, start: str, proxy: str, item: str, link: str, next_: str, **kw):
+        super().__init__(**kw)
+        self.start, self.proxy = start, proxy
+        self.item, self.link, self.next_ = item, link, next_
+
+    async def start(self):
+        yield scrapy.Request(self.start, meta={"proxy": self.proxy})
+
+    def parse(self, response):
+        for href in response.css(f"{self.item} {self.link}").getall():
+            yield response.follow(href, self.parse_detail, meta={"proxy": self.proxy},
+                                  priority=10)
+        for href in response.css(self.next_).getall():
+            yield response.follow(href, meta={"proxy": self.proxy})
+
+    def parse_detail(self, response):
+        return None
+
+
+def bare_settings(concurrency: int) -> Settings:
+    return Settings({
+        "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    })
+
+
+def pages_per_second(crawler: Crawler) -> tuple[int, float]:
+    stats = crawler.stats.get_stats()
+    pages = stats.get("response_received_count", 0)
+    elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
+    return pages, pages / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from twisted.internet import defer, reactor
+
+    (source,) = select_sources([SOURCE])
+    results: dict[str, list[float]] = {"bare": [], "certwatch": []}
+
+    with embedded_sandbox(night=1) as address, tempfile.TemporaryDirectory() as tmp:
+        host_map = sandbox_host_map(address)
+        runner = CrawlerRunner()
+
+        @defer.inlineCallbacks
+        def rounds():
+            for i in range(args.rounds):
+                bare = Crawler(BareSpider, bare_settings(source.politeness.concurrency))
+                yield runner.crawl(bare, start=source.start_urls[0], proxy=f"http://{address}",
+                                   item=source.list.item, link=source.list.link,
+                                   next_=source.list.next[0])
+                home = Path(tmp) / f"round{i}"
+                config = Config.from_env({"CERTWATCH_HOME": str(home)})
+                config.ensure_dirs()
+                settings = crawl_settings(config, batch=f"bench{i}", host_map=host_map,
+                                          loopback_only=True, progress_interval=0,
+                                          log_file=None, extra={"LOG_LEVEL": "ERROR"})
+                full = Crawler(ListingsSpider, settings)
+                yield runner.crawl(full, source=SOURCE)
+                for name, crawler in (("bare", bare), ("certwatch", full)):
+                    pages, rate = pages_per_second(crawler)
+                    results[name].append(rate)
+                    print(f"round {i + 1}  {name:<9} {pages:>5} pages  {rate:8.1f} pages/s",
+                          flush=True)
+            reactor.stop()
+
+        reactor.callWhenRunning(rounds)
+        started = time.monotonic()
+        reactor.run()
+    bare, full = statistics.median(results["bare"]), statistics.median(results["certwatch"])
+    print(f"median   bare      {bare:8.1f} pages/s")
+    print(f"median   certwatch {full:8.1f} pages/s")
+    print(f"ratio certwatch/bare = {full / bare:.2f}  (target >= 0.70; "
+          f"{args.rounds} rounds, {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
