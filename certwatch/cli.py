@@ -88,9 +88,13 @@ def crawl_sources(config: Config, names: Sequence[str], night: int | None,
         batch = run_crawl(config, sources, night=night, host_map=host_map,
                           loopback_only=bool(address), progress_interval=2.0 if progress else 0)
     rows = batch_rows(open_store(config.db_url), batch)
+    log = config.logs_dir / f"crawl-{batch}.log"
     print(render(rows))
-    print(f"log: {config.logs_dir / f'crawl-{batch}.log'}")
-    ok = rows and all(r.status == "finished" for r in rows) and len(rows) == len(sources)
+    print(f"log: {log}")
+    missing = sorted({s.name for s in sources} - {r.source for r in rows})
+    if missing:
+        _err(f"source(s) {', '.join(missing)} failed before crawling; see {log}")
+    ok = not missing and all(r.status == "finished" for r in rows)
     return batch, EXIT_OK if ok else EXIT_FAILED
 
 

@@ -37,6 +37,8 @@ def classify(failure: Failure) -> tuple[str, str]:
         # Scrapy cancels a download once it passes DOWNLOAD_MAXSIZE.
         return "too_large", message
     if failure.check(IgnoreRequest):
+        if message.startswith("redirect loop"):
+            return "redirect_loop", message
         if "max redirections" in message:
             return "redirect_loop", "redirected too many times (loop?)"
         if "loopback-only" in message:

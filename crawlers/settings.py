@@ -34,6 +34,7 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.hostmap.HostMapMiddleware": 60,
     "crawlers.middlewares.retry_after.RetryAfterMiddleware": 540,
+    "crawlers.middlewares.redirect_loop.RedirectLoopMiddleware": 610,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {"crawlers.extensions.progress.Progress": 500}

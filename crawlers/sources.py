@@ -142,7 +142,7 @@ class _Reader:
                          + ("≥ 0" if zero_ok else "> 0"))
         if value < 0 or (value == 0 and not zero_ok):
             self.fail(self.name(key), f"a {_kind_name(kind)} " + ("≥ 0" if zero_ok else "> 0"),
-                      value)
+                      self.data[key])  # as the user wrote it, not as converted
         return value
 
     def selectors(self, key: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,7 +126,8 @@ class RunRecorder:
 
     def __init__(self, engine: Engine, bodies: BodyStore, source_name: str, *,
                  batch: str, night: int | None = None, source_title: str = "",
-                 platform: str = "", config_hash: str = "", flush_every: int = 200) -> None:
+                 platform: str = "", config_hash: str = "", flush_every: int = 200,
+                 flush_seconds: float = 2.0) -> None:
         self.engine = engine
         self.bodies = bodies
         self.source_name = source_name
@@ -133,6 +135,8 @@ class RunRecorder:
         self.night = night
         self._meta = (source_title, platform, config_hash)
         self.flush_every = flush_every
+        self.flush_seconds = flush_seconds
+        self._last_flush = time.monotonic()
         self.counts = RunCounts()
         self.run_id: int | None = None
         self.source_id: int | None = None
@@ -216,10 +220,14 @@ class RunRecorder:
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
-        if len(self._pages) + len(self._listings) >= self.flush_every:
+        # By size for throughput, by age so a slow crawl killed mid-way loses seconds, not
+        # minutes, of work.
+        if (len(self._pages) + len(self._listings) >= self.flush_every
+                or time.monotonic() - self._last_flush >= self.flush_seconds):
             self.flush()
 
     def flush(self) -> None:
+        self._last_flush = time.monotonic()
         if not self._pages and not self._listings:
             return
         pages, listings = self._pages, self._listings

@@ -49,7 +49,8 @@ def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> Non
 
 def test_broken_source_file_names_file_and_field(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(
-        "name: bad\nstart_urls: [http://x.cn/]\nlist: {item: li}\npoliteness: {delay: -1}\n",
+        "name: bad\nstart_urls: [http://x.cn/]\nlist: {item: li, fields: {title: h1}}\n"
+        "politeness: {delay: -1}\n",
         "utf-8")
     proc = certwatch("crawl", home=tmp_path, check=False,
                      env={"CERTWATCH_SOURCES_DIR": str(tmp_path)})

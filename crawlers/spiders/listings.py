@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,7 +54,7 @@ class ListingsSpider(scrapy.Spider):
         if not name:
             raise UsageError("pass the source to crawl: scrapy crawl listings -a source=NAME")
         user_dir = crawler.settings.get("CERTWATCH_SOURCES_DIR")
-        (config,) = select_sources([name], user_dir=user_dir)
+        (config,) = select_sources([name], user_dir=Path(user_dir) if user_dir else None)
         # Settings are still writable here (Scrapy freezes them after the spider exists).
         apply_source_settings(crawler.settings, config)
         spider = super().from_crawler(crawler, *args, **kwargs)
