@@ -26,10 +26,9 @@ def _err(message: str) -> None:
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_sandbox_serve(args: argparse.Namespace, config: Config) -> int:
+    from certwatch.sandbox_proc import READY_PREFIX
     from sandbox.server import SandboxServer
     from sandbox.truth import DEFAULT_SEED
-
-    from certwatch.sandbox_proc import READY_PREFIX
 
     server = SandboxServer(seed=args.seed if args.seed is not None else DEFAULT_SEED,
                            night=args.night, host=args.host, port=args.port)

@@ -18,8 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from w3lib.url import canonicalize_url
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from crawlers import failures
 from crawlers.encoding import detect
