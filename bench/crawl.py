@@ -33,6 +33,12 @@ from crawlers.sources import select_sources  # noqa: E402
 from crawlers.spiders.listings import ListingsSpider  # noqa: E402
 
 SOURCE = "jobs58"
+CERTWATCH_SETTINGS = Settings()
+CERTWATCH_SETTINGS.setmodule("crawlers.settings")
+# AutoThrottle exists to slow a crawl down on purpose; with it on, Scrapy sends one request per
+# delay window and the figure would measure politeness, not pipeline cost. Both spiders run
+# with the source's concurrency and no delay.
+FULL_OVERRIDES = {"LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False}
 
 
 class BareSpider(scrapy.Spider):
@@ -40,13 +46,13 @@ class BareSpider(scrapy.Spider):
 
     name = "bare"
 
-    def __init__(self, start: str, proxy: str, item: str, link: str, next_: str, **kw):
+    def __init__(self, start_url: str, proxy: str, item: str, link: str, next_: str, **kw):
         super().__init__(**kw)
-        self.start, self.proxy = start, proxy
+        self.start_url, self.proxy = start_url, proxy
         self.item, self.link, self.next_ = item, link, next_
 
     async def start(self):
-        yield scrapy.Request(self.start, meta={"proxy": self.proxy})
+        yield scrapy.Request(self.start_url, meta={"proxy": self.proxy})
 
     def parse(self, response):
         for href in response.css(f"{self.item} {self.link}").getall():
@@ -63,6 +69,8 @@ def bare_settings(concurrency: int) -> Settings:
     return Settings({
         "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
         "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False,
+        # certwatch's own value, so the comparison isolates the pipeline's cost.
+        "CONCURRENT_ITEMS": CERTWATCH_SETTINGS.getint("CONCURRENT_ITEMS"),
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     })
 
@@ -92,7 +100,7 @@ def main() -> None:
         def rounds():
             for i in range(args.rounds):
                 bare = Crawler(BareSpider, bare_settings(source.politeness.concurrency))
-                yield runner.crawl(bare, start=source.start_urls[0], proxy=f"http://{address}",
+                yield runner.crawl(bare, start_url=source.start_urls[0], proxy=f"http://{address}",
                                    item=source.list.item, link=source.list.link,
                                    next_=source.list.next[0])
                 home = Path(tmp) / f"round{i}"
@@ -100,7 +108,7 @@ def main() -> None:
                 config.ensure_dirs()
                 settings = crawl_settings(config, batch=f"bench{i}", host_map=host_map,
                                           loopback_only=True, progress_interval=0,
-                                          log_file=None, extra={"LOG_LEVEL": "ERROR"})
+                                          log_file=None, extra=FULL_OVERRIDES)
                 full = Crawler(ListingsSpider, settings)
                 yield runner.crawl(full, source=SOURCE)
                 for name, crawler in (("bare", bare), ("certwatch", full)):
@@ -110,7 +118,11 @@ def main() -> None:
                           flush=True)
             reactor.stop()
 
-        reactor.callWhenRunning(rounds)
+        def run() -> None:
+            d = rounds()
+            d.addErrback(lambda failure: (failure.printTraceback(), reactor.stop()))
+
+        reactor.callWhenRunning(run)
         started = time.monotonic()
         reactor.run()
     bare, full = statistics.median(results["bare"]), statistics.median(results["certwatch"])

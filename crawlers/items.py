@@ -7,8 +7,22 @@ from datetime import datetime
 
 
 @dataclass
+class ListingItem:
+    key: str
+    url: str
+    title: str
+    text: str
+    seen_at: datetime
+    posted: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class PageItem:
-    """One fetch, successful or not; the body is kept raw (bytes as received)."""
+    """One fetch, successful or not, with what it taught us; the body is kept raw.
+
+    One item per page (not one per finding) keeps Scrapy's per-item overhead off the hot path.
+    """
 
     url: str
     fetched_at: datetime
@@ -19,29 +33,8 @@ class PageItem:
     body: bytes | None = None
     encoding: str | None = None
     error: str | None = None
-
-
-@dataclass
-class ListingItem:
-    key: str
-    url: str
-    title: str
-    text: str
-    seen_at: datetime
-    page_url: str
-    posted: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class SeenKeys:
-    """Keys found on a list page: proof the listings still exist."""
-
-    keys: list[str]
-
-
-@dataclass
-class GoneKey:
-    """A listing's own page answered 404 or 410."""
-
-    key: str
+    listings: list[ListingItem] = field(default_factory=list)
+    # Keys on a list page: proof those listings still exist even if their detail fetch fails.
+    seen_keys: list[str] = field(default_factory=list)
+    # The listing whose own page answered 404 or 410.
+    gone_key: str | None = None

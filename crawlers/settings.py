@@ -11,6 +11,9 @@ ROBOTSTXT_OBEY = True
 
 # Politeness defaults; a source file can loosen them for its own site only.
 CONCURRENT_REQUESTS = 32
+# The store pipeline is synchronous: parallel item processing buys nothing, and Scrapy starts
+# this many asyncio tasks per response.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True

@@ -235,70 +235,78 @@ class RunRecorder:
         with Session(self.engine) as session, session.begin():
             if pages:
                 session.execute(insert(FetchedPage), pages)
-            touched: list[int] = []
-            for item in listings:
-                self._store_listing(session, item, touched)
-            if touched:
-                session.execute(
-                    update(Listing).where(Listing.id.in_(touched))
-                    .values(last_seen=utcnow(), last_run_id=self.run_id)
-                )
+            if listings:
+                self._store_listings(session, listings)
 
     # -- internals -------------------------------------------------------------------------
-    def _store_listing(self, session: Session, item: ListingData, touched: list[int]) -> None:
-        chash = item.content_hash()
-        if self._stored_this_run.get(item.key) == chash:
-            return  # same ad reached twice in one run
-        self._stored_this_run[item.key] = chash
-        self.counts.listings += 1
-        known = self._known.get(item.key)
-        if known is None:
-            row = Listing(source_id=self.source_id, key=item.key, url=item.url,
-                          title=item.title, text=item.text, fields=item.fields,
-                          posted=item.posted, content_hash=chash, page_hash=item.page_hash,
-                          first_seen=item.seen_at, last_seen=item.seen_at,
-                          first_run_id=self.run_id, last_run_id=self.run_id, removed=False)
-            session.add(row)
-            session.flush()
-            known = self._known[item.key] = _Known(row.id, chash, False, 0)
-            self._add_version(session, known, item, chash)
-            self._event(session, known.id, "new", item.seen_at)
-            self.counts.new += 1
-            return
-        reappeared = known.removed
-        if reappeared:
-            self._event(session, known.id, "reappeared", item.seen_at)
-            self.counts.reappeared += 1
-            known.removed = False
-        if known.content_hash != chash:
-            self._add_version(session, known, item, chash)
-            self._event(session, known.id, "changed", item.seen_at)
-            self.counts.changed += 1
+    def _store_listings(self, session: Session, items: list[ListingData]) -> None:
+        """Sort a batch into new / changed / unchanged and write each group in bulk."""
+        new: dict[str, tuple[ListingData, str]] = {}
+        versions: list[tuple[_Known, ListingData, str]] = []
+        events: list[dict[str, Any]] = []
+        unchanged: list[int] = []
+        for item in items:
+            chash = item.content_hash()
+            if self._stored_this_run.get(item.key) == chash:
+                continue  # same ad reached twice in one run
+            self._stored_this_run[item.key] = chash
+            self.counts.listings += 1
+            known = self._known.get(item.key)
+            if known is None:
+                new[item.key] = (item, chash)
+                continue
+            if known.removed:
+                events.append(self._event(known.id, "reappeared", item.seen_at))
+                self.counts.reappeared += 1
+                known.removed = False
+                session.execute(update(Listing).where(Listing.id == known.id)
+                                .values(removed=False, removed_at=None))
+            if known.content_hash == chash:
+                self.counts.unchanged += 1
+                unchanged.append(known.id)
+                continue
             known.content_hash = chash
-            session.execute(
-                update(Listing).where(Listing.id == known.id).values(
-                    url=item.url, title=item.title, text=item.text, fields=item.fields,
-                    posted=item.posted, content_hash=chash, page_hash=item.page_hash,
-                    removed=False, removed_at=None, last_seen=item.seen_at,
-                    last_run_id=self.run_id)
-            )
-            return
-        self.counts.unchanged += 1
-        if reappeared:
-            session.execute(update(Listing).where(Listing.id == known.id)
-                            .values(removed=False, removed_at=None))
-        touched.append(known.id)
+            versions.append((known, item, chash))
+            events.append(self._event(known.id, "changed", item.seen_at))
+            self.counts.changed += 1
+            session.execute(update(Listing).where(Listing.id == known.id).values(
+                url=item.url, title=item.title, text=item.text, fields=item.fields,
+                posted=item.posted, content_hash=chash, page_hash=item.page_hash,
+                last_seen=item.seen_at, last_run_id=self.run_id))
+        if new:
+            rows = [{
+                "source_id": self.source_id, "key": item.key, "url": item.url,
+                "title": item.title, "text": item.text, "fields": item.fields,
+                "posted": item.posted, "content_hash": chash, "page_hash": item.page_hash,
+                "first_seen": item.seen_at, "last_seen": item.seen_at,
+                "first_run_id": self.run_id, "last_run_id": self.run_id, "removed": False,
+            } for item, chash in new.values()]
+            ids = session.scalars(
+                insert(Listing).returning(Listing.id, sort_by_parameter_order=True), rows
+            ).all()
+            for (key, (item, chash)), listing_id in zip(new.items(), ids, strict=True):
+                known = self._known[key] = _Known(listing_id, chash, False, 0)
+                versions.append((known, item, chash))
+                events.append(self._event(listing_id, "new", item.seen_at))
+            self.counts.new += len(new)
+        if versions:
+            session.execute(insert(ListingVersion), [
+                self._version(known, item, chash) for known, item, chash in versions])
+        if events:
+            session.execute(insert(ListingEvent), events)
+        if unchanged:
+            session.execute(update(Listing).where(Listing.id.in_(unchanged))
+                            .values(last_seen=utcnow(), last_run_id=self.run_id))
 
-    def _add_version(self, session: Session, known: _Known, item: ListingData,
-                     chash: str) -> None:
+    def _version(self, known: _Known, item: ListingData, chash: str) -> dict[str, Any]:
         known.version += 1
-        session.add(ListingVersion(
-            listing_id=known.id, version=known.version, run_id=self.run_id,
-            seen_at=item.seen_at, title=item.title, text=item.text, fields=item.fields,
-            posted=item.posted, content_hash=chash, page_hash=item.page_hash))
+        return {"listing_id": known.id, "version": known.version, "run_id": self.run_id,
+                "seen_at": item.seen_at, "title": item.title, "text": item.text,
+                "fields": item.fields, "posted": item.posted, "content_hash": chash,
+                "page_hash": item.page_hash}
 
-    def _event(self, session: Session, listing_id: int, kind: str, at: datetime) -> None:
-        session.add(ListingEvent(run_id=self.run_id, listing_id=listing_id, kind=kind, at=at))
+    def _event(self, listing_id: int, kind: str, at: datetime) -> dict[str, Any]:
+        return {"run_id": self.run_id, "listing_id": listing_id, "kind": kind, "at": at}
 
     def _apply_removals(self, session: Session, now: datetime, *, unseen: bool) -> None:
         gone = [
@@ -307,8 +315,9 @@ class RunRecorder:
         ]
         for known in gone:
             known.removed = True
-            self._event(session, known.id, "removed", now)
         if gone:
+            session.execute(insert(ListingEvent),
+                            [self._event(k.id, "removed", now) for k in gone])
             session.execute(
                 update(Listing).where(Listing.id.in_([k.id for k in gone]))
                 .values(removed=True, removed_at=now)

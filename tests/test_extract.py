@@ -10,17 +10,17 @@ HTML = """<div class="job-desc"><p>诚聘 二级建造师</p><p>要求：驻场<
 
 
 def test_block_text_keeps_lines_drops_scripts() -> None:
-    sel = Selector(text=HTML)
+    sel = Selector(text=HTML).root
     assert select_field(sel, "div.job-desc") == "诚聘 二级建造师\n要求：驻场\n缴纳社保\n尾注"
 
 
 def test_pseudo_selectors_verbatim() -> None:
-    sel = Selector(text=HTML)
+    sel = Selector(text=HTML).root
     assert extract_fields(sel, {"price": "span.salary", "href": "a.t::attr(href)",
                                 "missing": "h1"}) == {"price": "2.5万/年",
                                                       "href": "/zhaopin/1x.shtml"}
 
 
 def test_escaped_markup_stays_text() -> None:
-    sel = Selector(text='<h1>&lt;script&gt;alert("x")&lt;/script&gt;办证</h1>')
+    sel = Selector(text='<h1>&lt;script&gt;alert("x")&lt;/script&gt;办证</h1>').root
     assert select_field(sel, "h1") == '<script>alert("x")</script>办证'

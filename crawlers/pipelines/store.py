@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 
 from certwatch.config import Config
-from crawlers.items import GoneKey, ListingItem, PageItem, SeenKeys
+from crawlers.items import PageItem
 from store.bodies import BodyStore
 from store.db import open_store
 from store.recorder import ListingData, PageData, RunCounts, RunRecorder
@@ -41,7 +41,6 @@ class StorePipeline:
         self.batch = settings.get("CERTWATCH_BATCH") or uuid.uuid4().hex[:12]
         self.recorder: RunRecorder | None = None
         self.counts: RunCounts | None = None
-        self._page_digests: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -63,22 +62,22 @@ class StorePipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         recorder = self.recorder
         stats = self.crawler.stats
-        if isinstance(item, PageItem):
-            self._page_digests[item.url] = recorder.add_page(PageData(
-                url=item.url, final_url=item.final_url, status=item.status,
-                headers=item.headers, fetched_at=item.fetched_at, body=item.body,
-                kind=item.kind, encoding=item.encoding, error=item.error))
-            stats.inc_value("certwatch/pages_stored")
-        elif isinstance(item, ListingItem):
+        if not isinstance(item, PageItem):
+            return item
+        digest = recorder.add_page(PageData(
+            url=item.url, final_url=item.final_url, status=item.status, headers=item.headers,
+            fetched_at=item.fetched_at, body=item.body, kind=item.kind,
+            encoding=item.encoding, error=item.error))
+        stats.inc_value("certwatch/pages_stored")
+        recorder.mark_seen(item.seen_keys)
+        for listing in item.listings:
             recorder.add_listing(ListingData(
-                key=item.key, url=item.url, title=item.title, text=item.text,
-                seen_at=item.seen_at, posted=item.posted, fields=item.fields,
-                page_hash=self._page_digests.get(item.page_url)))
-            stats.inc_value("certwatch/listings_stored")
-        elif isinstance(item, SeenKeys):
-            recorder.mark_seen(item.keys)
-        elif isinstance(item, GoneKey):
-            recorder.mark_gone(item.key)
+                key=listing.key, url=listing.url, title=listing.title, text=listing.text,
+                seen_at=listing.seen_at, posted=listing.posted, fields=listing.fields,
+                page_hash=digest))
+        stats.inc_value("certwatch/listings_stored", len(item.listings))
+        if item.gone_key is not None:
+            recorder.mark_gone(item.gone_key)
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:

@@ -23,8 +23,8 @@ from w3lib.url import canonicalize_url
 
 from crawlers import failures
 from crawlers.encoding import detect
-from crawlers.extract import extract_fields
-from crawlers.items import GoneKey, ListingItem, PageItem, SeenKeys
+from crawlers.extract import extract_fields, select_nodes, select_strings
+from crawlers.items import ListingItem, PageItem
 from crawlers.source_settings import apply_source_settings
 from crawlers.sources import Action, SourceConfig, select_sources
 from store.clock import utcnow
@@ -101,21 +101,26 @@ class ListingsSpider(scrapy.Spider):
                 await page.close()
             response = response.replace(body=html.encode("utf-8"), encoding="utf-8")
         text_response, page_item = self._page(response)
-        yield page_item
         if text_response is None:
+            yield page_item
             return
-        for item in self._list_entries(text_response):
-            yield item
+        requests = list(self._list_entries(text_response, page_item))
+        yield page_item  # before the requests it led to: the store sees causes first
+        for request in requests:
+            yield request
         for item in self._navigation(text_response):
             yield item
 
-    def _list_entries(self, response: TextResponse) -> Iterator[Any]:
+    def _list_entries(self, response: TextResponse,
+                      page_item: PageItem) -> Iterator[scrapy.Request]:
+        """Detail requests for each entry; listings straight from the cards when no details."""
         spec = self.config.list
-        entries = response.css(spec.item)
+        entries = select_nodes(response.selector.root, spec.item)
         self.crawler.stats.inc_value("certwatch/list/entries", len(entries))
-        seen: list[str] = []
+        seen = page_item.seen_keys
         for entry in entries:
-            href = entry.css(spec.link).get() if spec.link else None
+            links = select_strings(entry, spec.link) if spec.link else []
+            href = links[0] if links else None
             url = response.urljoin(href.strip()) if href else None
             if self.config.detail is not None:
                 if not url:
@@ -129,17 +134,15 @@ class ListingsSpider(scrapy.Spider):
             url = url or response.url
             key = self.key_for(url) if href else canonicalize_url(url) + "#" + str(len(seen))
             seen.append(key)
-            listing = self._listing(key, url, values, response.url)
+            listing = self._listing(key, url, values)
             if listing is not None:
-                yield listing
-        if seen:
-            yield SeenKeys(keys=seen)
+                page_item.listings.append(listing)
 
     def _navigation(self, response: TextResponse) -> Iterator[Any]:
         spec = self.config.list
         for selectors, kind in ((spec.next, "list"), (spec.follow, "follow")):
             for selector in selectors:
-                for href in response.css(selector).getall():
+                for href in select_strings(response.selector.root, selector):
                     url = response.urljoin(href.strip())
                     admitted, notes = self._admit_nav(url)
                     yield from notes
@@ -174,30 +177,27 @@ class ListingsSpider(scrapy.Spider):
         if response.status in (404, 410):
             yield PageItem(url=response.request.url, final_url=response.url,
                            status=response.status, fetched_at=utcnow(), kind="detail",
-                           headers=_headers(response), body=response.body)
-            yield GoneKey(key=key)
+                           headers=_headers(response), body=response.body, gone_key=key)
             return
         text_response, page_item = self._page(response)
+        if text_response is not None and self.config.detail is not None:
+            values = extract_fields(text_response.selector.root, self.config.detail.fields)
+            listing = self._listing(key, response.request.url, values)
+            if listing is None:
+                title_css = self.config.detail.fields["title"]
+                page_item.error = f"extract: no title matched {title_css!r}"
+                self.crawler.stats.inc_value("certwatch/errors/extract")
+            else:
+                page_item.listings.append(listing)
         yield page_item
-        if text_response is None or self.config.detail is None:
-            return
-        values = extract_fields(text_response, self.config.detail.fields)
-        listing = self._listing(key, response.request.url, values, response.request.url)
-        if listing is None:
-            page_item.error = (f"extract: no title matched {self.config.detail.fields['title']!r}")
-            self.crawler.stats.inc_value("certwatch/errors/extract")
-            return
-        yield listing
 
-    def _listing(self, key: str, url: str, values: dict[str, str],
-                 page_url: str) -> ListingItem | None:
+    def _listing(self, key: str, url: str, values: dict[str, str]) -> ListingItem | None:
         title = values.get("title")
         if not title:
             return None
         extra = {k: v for k, v in values.items() if k not in CORE_FIELDS}
         return ListingItem(key=key, url=url, title=title, text=values.get("text", ""),
-                           posted=values.get("posted"), fields=extra, seen_at=utcnow(),
-                           page_url=page_url)
+                           posted=values.get("posted"), fields=extra, seen_at=utcnow())
 
     def _page(self, response: Response) -> tuple[TextResponse | None, PageItem]:
         """Record the fetch and return a response decoded with the right codec."""
