@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: install
-	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/crawl.py --rounds 7
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import threading
-from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,23 +19,26 @@ def _banner(text: str) -> None:
     print(f"\n== {text} ==", flush=True)
 
 
-def run_demo(config: Config, serve: bool = True) -> int:
-    from certwatch.cli import crawl_sources
+def _crawl_night(config: Config, night: int) -> int:
+    """One crawl per child process: Twisted's reactor cannot be started twice in one."""
+    env = {**os.environ, "CERTWATCH_HOME": str(config.home), "CERTWATCH_DB_URL": config.db_url,
+           "CERTWATCH_SANDBOX": "auto"}
+    return subprocess.run([sys.executable, "-m", "certwatch.cli", "crawl", "--night",
+                           str(night)], env=env).returncode
 
-    config = replace(config, sandbox="auto")  # the demo always crawls its own sandbox
+
+def run_demo(config: Config, serve: bool = True) -> int:
     config.ensure_dirs()
-    print(f"certwatch demo — data in {config.home}")
+    print(f"certwatch demo — data in {config.home}", flush=True)
     status = 0
-    batches = []
     for night in (1, 2):
         _banner(f"night {night}: crawling every bundled source of the sandbox web")
-        batch, rc = crawl_sources(config, [], night)
-        batches.append(batch)
-        status = status or rc
+        status = status or _crawl_night(config, night)
     _banner("what changed between the nights")
     engine = open_store(config.db_url)
     with Session(engine) as session:
-        run_ids = select(CrawlRun.id).where(CrawlRun.batch == batches[-1])
+        last_batch = session.scalars(select(CrawlRun.batch).order_by(CrawlRun.id.desc())).first()
+        run_ids = select(CrawlRun.id).where(CrawlRun.batch == last_batch)
         events = dict(session.execute(
             select(ListingEvent.kind, func.count()).where(ListingEvent.run_id.in_(run_ids))
             .group_by(ListingEvent.kind)).all())

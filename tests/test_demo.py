@@ -1,0 +1,21 @@
+"""`certwatch demo --no-serve`, the main job a newcomer runs, end to end."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import certwatch
+
+pytestmark = pytest.mark.browser
+
+
+def test_demo_crawls_two_nights_and_reports_changes(tmp_path: Path) -> None:
+    proc = certwatch("demo", "--no-serve", home=tmp_path, timeout=900)
+    out = proc.stdout
+    assert len(re.findall(r"^source\s+status\s+pages\s+listings", out, re.M)) == 2, out
+    for site in ("jobs58", "zhipin", "xianyu", "tieba", "hostile"):
+        assert re.search(rf"^{site}\s+finished", out, re.M), site
+    changes = re.search(r"new (\d+), changed (\d+), removed (\d+), reappeared (\d+)", out)
+    assert changes and all(int(n) > 0 for n in changes.groups()[:3]), out[-2000:]
+    assert re.search(r"store: \d+ listings \(\d+ online\), every version kept", out)
