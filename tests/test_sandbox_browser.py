@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
+from crawlers.browser import launch_options
+from crawlers.hostmap import HostMap
 from sandbox.hosts import SITES, START_URLS
 from sandbox.server import SandboxServer
 from sandbox.truth import listings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +23,12 @@ def server() -> Iterator[SandboxServer]:
 
 
 def test_feed_renders_all_items_and_detail_renders_one(server: SandboxServer) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import sync_playwright
+
     items = [t for t in listings() if t.site == "xianyu"]
-    host = SITES["xianyu"]
-    args = [f"--host-resolver-rules=MAP {host} 127.0.0.1:{server.port}"]
-    with sync_api.sync_playwright() as pw:
-        try:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
-        except Exception as exc:  # no browser installed here
-            pytest.skip(f"Chromium not available: {exc}")
+    hostmap = HostMap({SITES["xianyu"]: server.address}, loopback_only=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**launch_options(hostmap))
         page = browser.new_page()
         page.goto(START_URLS["xianyu"][0])
         page.wait_for_selector("div.item-card")
