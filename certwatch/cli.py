@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from certwatch import __version__
 from certwatch.config import Config
 from certwatch.sandbox_proc import SandboxError
+from classifiers.errors import ClassifierError
 from crawlers.errors import CrawlerError
 from store.errors import StoreError
 
@@ -123,7 +124,8 @@ def cmd_listings(args: argparse.Namespace, config: Config) -> int:
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
     removed = True if args.removed else (False if args.live else None)
     flt = ListingFilter(sources=tuple(args.source or ()), search=args.search, removed=removed,
-                        since=since, limit=args.limit)
+                        since=since, limit=args.limit, labels=tuple(args.label or ()),
+                        min_score=args.min_score, by_score=args.sort == "score")
     engine = open_store(config.db_url)
     count = 0
     for row in query(engine, flt):
@@ -150,6 +152,81 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
                                           ("disabled", not source.enabled)) if on)
         print(f"{source.name:<10} {source.platform:<12} {source.title}"
               + (f"  [{flags}]" if flags else "") + f"  ({source.path})")
+    return EXIT_OK
+
+
+def cmd_classify(args: argparse.Namespace, config: Config) -> int:
+    from certwatch.classify_stream import classify_lines
+    from classifiers.scoring import Classifier
+
+    classifier = Classifier.load()
+    if args.file in (None, "-"):
+        bad = classify_lines(sys.stdin, sys.stdout, classifier)
+    else:
+        try:
+            with open(args.file, encoding="utf-8", errors="surrogateescape") as fh:
+                bad = classify_lines(fh, sys.stdout, classifier)
+        except OSError as exc:
+            raise CLIError(f"cannot read {args.file}: {exc.strerror}") from None
+    if bad:
+        _err(f"{bad} malformed line(s); each got an error line naming its line number")
+    return EXIT_USAGE if bad else EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace, config: Config) -> int:
+    from classifiers.evaluate import render
+    from classifiers.reviews import reviewed_examples
+    from classifiers.train import train
+
+    if args.if_stale:
+        from classifiers.errors import ModelUnavailable
+        from classifiers.scoring import Classifier
+
+        try:
+            print(f"model {Classifier.load().version} is current; not retraining")
+            return EXIT_OK
+        except ModelUnavailable as exc:
+            print(f"training: {exc}", file=sys.stderr)
+    reviews = []
+    if args.with_reviews:
+        from store.db import open_store
+
+        reviews = reviewed_examples(open_store(config.db_url))
+        print(f"with {len(reviews)} analyst-reviewed listing(s)", file=sys.stderr)
+    result = train(reviews=reviews)
+    counts = result.counts["corpus"]
+    print(f"corpus: {counts['total']} examples {counts['by_label']}; "
+          f"train {result.counts['train']} (+augmentation → "
+          f"{result.counts['fitted_with_augmentation']}), held out {result.counts['heldout']}")
+    print("held-out evaluation:")
+    print(render(result.heldout))
+    print(f"model {result.version} saved in {result.directory}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
+    import json
+    from pathlib import Path
+
+    from classifiers.corpus import load_jsonl
+    from classifiers.evaluate import evaluate, render
+    from classifiers.scoring import Classifier
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CLIError(f"{path}: no such file")
+    report = evaluate(Classifier.load(), load_jsonl(path))
+    print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else render(report))
+    return EXIT_OK
+
+
+def cmd_sandbox_truth(args: argparse.Namespace, config: Config) -> int:
+    import json
+
+    from sandbox.truth import DEFAULT_SEED, labelled
+
+    for row in labelled(args.seed if args.seed is not None else DEFAULT_SEED, args.night):
+        print(json.dumps(row, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -181,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8800, help="0 picks a free port")
     serve.add_argument("--night", type=_positive, default=1)
     serve.add_argument("--seed", type=int, default=None)
+    truth = sandbox_sub.add_parser(
+        "truth", help="print the sandbox's ground truth as labelled JSONL (for evaluate)")
+    truth.set_defaults(func=cmd_sandbox_truth)
+    truth.add_argument("--night", type=_positive, default=1)
+    truth.add_argument("--seed", type=int, default=None)
 
     crawl = add("crawl", cmd_crawl, "crawl sources into the store")
     crawl.add_argument("--source", action="append", metavar="NAME",
@@ -198,6 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--live", action="store_true", help="only listings still online")
     listings.add_argument("--since", metavar="DATE", help="last seen on or after DATE")
     listings.add_argument("--limit", type=_positive, default=None)
+    listings.add_argument("--label", action="append",
+                          choices=("guazheng", "fake_cert", "exam_fraud", "benign"))
+    listings.add_argument("--min-score", type=float, default=None, metavar="S",
+                          help="only listings with risk score ≥ S (0–1)")
+    listings.add_argument("--sort", choices=("id", "score"), default="id")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
@@ -206,6 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_db_upgrade)
 
     add("sources", cmd_sources, "list the configured sources (and validate them)")
+
+    classify = add("classify", cmd_classify,
+                   "score JSON Lines {id, text[, title]} from FILE or stdin")
+    classify.add_argument("file", nargs="?", metavar="FILE")
+    train = add("train", cmd_train, "train the classifier on the bundled corpus")
+    train.add_argument("--with-reviews", action="store_true",
+                       help="also learn from analysts' decisions stored in the database")
+    train.add_argument("--if-stale", action="store_true",
+                       help="do nothing when the installed model matches code and corpus")
+    evaluate = add("evaluate", cmd_evaluate,
+                   "measure the classifier on labelled JSONL {id, text, label, …}")
+    evaluate.add_argument("file", metavar="FILE")
+    evaluate.add_argument("--json", action="store_true", help="machine-readable report")
 
     demo = add("demo", cmd_demo, "crawl the sandbox web for two nights and show the results")
     demo.add_argument("--no-serve", action="store_true",
@@ -228,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = Config.from_env()
     try:
         return args.func(args, config)
-    except (CLIError, StoreError, CrawlerError, SandboxError) as exc:
+    except (CLIError, StoreError, CrawlerError, SandboxError, ClassifierError) as exc:
         _err(str(exc))
         return EXIT_USAGE
 

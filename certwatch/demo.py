@@ -64,11 +64,28 @@ def run_demo(config: Config, serve: bool = True) -> int:
         live = session.scalar(select(func.count()).select_from(Listing)
                               .where(Listing.removed.is_(False)))
     print(f"  store: {total} listings ({live} online), every version kept")
+    _top_hits(engine)
     print("\nnext: `certwatch listings --format jsonl | head`, "
           "`certwatch listings --removed`, README.md for the rest")
     if serve:
         _serve_sandbox()
     return status
+
+
+def _top_hits(engine, limit: int = 10) -> None:  # noqa: ANN001 - SQLAlchemy engine
+    _banner(f"top {limit} hits by risk score")
+    with Session(engine) as session:
+        hits = session.scalars(
+            select(Listing).where(Listing.removed.is_(False), Listing.label.is_not(None),
+                                  Listing.label != "benign")
+            .order_by(Listing.score.desc(), Listing.id).limit(limit)).all()
+    if not hits:
+        print("  (no scored listings: run `certwatch train`, then crawl again)")
+    for hit in hits:
+        why = "、".join(r["text"] for r in (hit.reasons or [])[:3])
+        print(f"  #{hit.id:<5} {hit.label:<10} {hit.score:.2f}  {hit.title[:36]}")
+        if why:
+            print(f"         理由: {why}")
 
 
 def _serve_sandbox() -> None:

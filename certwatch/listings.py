@@ -21,10 +21,18 @@ class ListingFilter:
     removed: bool | None = None
     since: datetime | None = None
     limit: int | None = None
+    labels: tuple[str, ...] = ()
+    min_score: float | None = None
+    by_score: bool = False
 
 
 def query(engine: Engine, flt: ListingFilter) -> Iterator[dict]:
-    stmt = select(Listing, Source.name).join(Source).order_by(Listing.id)
+    order = (Listing.score.desc(), Listing.id) if flt.by_score else (Listing.id,)
+    stmt = select(Listing, Source.name).join(Source).order_by(*order)
+    if flt.labels:
+        stmt = stmt.where(Listing.label.in_(flt.labels))
+    if flt.min_score is not None:
+        stmt = stmt.where(Listing.score >= flt.min_score)
     if flt.sources:
         stmt = stmt.where(Source.name.in_(flt.sources))
     if flt.search:
@@ -43,7 +51,9 @@ def query(engine: Engine, flt: ListingFilter) -> Iterator[dict]:
                 "title": listing.title, "text": listing.text, "posted": listing.posted,
                 "fields": listing.fields, "first_seen": iso(listing.first_seen),
                 "last_seen": iso(listing.last_seen), "removed": listing.removed,
-                "removed_at": iso(listing.removed_at),
+                "removed_at": iso(listing.removed_at), "label": listing.label,
+                "score": listing.score, "scores": listing.scores, "reasons": listing.reasons,
+                "attributes": listing.attributes, "model_version": listing.model_version,
             }
 
 
@@ -55,4 +65,7 @@ def as_table_line(row: dict, width: int = 48) -> str:
     title = row["title"].replace("\n", " ")
     title = title if len(title) <= width else title[: width - 1] + "…"
     state = "removed" if row["removed"] else "live"
-    return f"{row['id']:>6}  {row['source']:<10} {state:<7} {row['last_seen'] or '':<20}  {title}"
+    verdict = (f"{row['label']:<10} {row['score']:.2f}" if row["label"]
+               else f"{'unscored':<10} {'-':>4}")
+    return (f"{row['id']:>6}  {row['source']:<10} {verdict}  {state:<7} "
+            f"{row['last_seen'] or '':<20}  {title}")

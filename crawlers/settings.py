@@ -53,6 +53,7 @@ CERTWATCH_LOOPBACK_ONLY = False
 CERTWATCH_PROGRESS_INTERVAL = 0.0
 CERTWATCH_NIGHT = None
 CERTWATCH_BATCH = None
+CERTWATCH_SCORE = True  # score listings with the installed classifier as they are stored
 
 # `scrapy crawl listings -a source=NAME` against a running sandbox: point at it.
 if os.environ.get("CERTWATCH_SANDBOX", "") not in ("", "auto", "off"):

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +22,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON,
+                           datetime: DateTime(timezone=True)}
 
 
 class Source(Base):
@@ -100,6 +102,13 @@ class Listing(Base):
     last_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     removed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     removed_at: Mapped[datetime | None]
+    # The classifier's verdict on the current version (None until scored).
+    label: Mapped[str | None] = mapped_column(String(20), index=True)
+    score: Mapped[float | None] = mapped_column(Float, index=True)
+    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reasons: Mapped[list[Any] | None] = mapped_column(JSON)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    model_version: Mapped[str | None] = mapped_column(String(40))
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[ListingVersion]] = relationship(
@@ -137,3 +146,37 @@ class ListingEvent(Base):
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime]
+
+
+class Contact(Base):
+    """One phone / WeChat / QQ, normalised so the same intermediary is one row."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(100))
+    first_seen: Mapped[datetime]
+
+
+class ListingContact(Base):
+    __tablename__ = "listing_contacts"
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True,
+                                            index=True)
+    first_seen: Mapped[datetime]
+
+
+class Review(Base):
+    """An analyst's decision on a listing; `certwatch train --with-reviews` learns from them."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    label: Mapped[str] = mapped_column(String(20))
+    analyst: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime]

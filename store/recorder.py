@@ -11,7 +11,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,9 +21,20 @@ from sqlalchemy.orm import Session
 
 from store.bodies import BodyStore
 from store.clock import utcnow
-from store.models import CrawlRun, FetchedPage, Listing, ListingEvent, ListingVersion, Source
+from store.models import (
+    Contact,
+    CrawlRun,
+    FetchedPage,
+    Listing,
+    ListingContact,
+    ListingEvent,
+    ListingVersion,
+    Source,
+)
 
-CONTENT_FIELDS = ("title", "text", "posted")
+# Scores a batch of listings: one dict per listing with the VERDICT_COLUMNS and "contacts"
+# (a list of {"key", "kind", "value"}). Injected by the crawler so the store needs no model.
+Scorer = Callable[[list["ListingData"]], list[dict[str, Any]]]
 
 
 @dataclass
@@ -127,7 +138,7 @@ class RunRecorder:
     def __init__(self, engine: Engine, bodies: BodyStore, source_name: str, *,
                  batch: str, night: int | None = None, source_title: str = "",
                  platform: str = "", config_hash: str = "", flush_every: int = 200,
-                 flush_seconds: float = 2.0) -> None:
+                 flush_seconds: float = 2.0, scorer: Scorer | None = None) -> None:
         self.engine = engine
         self.bodies = bodies
         self.source_name = source_name
@@ -135,6 +146,7 @@ class RunRecorder:
         self.night = night
         self._meta = (source_title, platform, config_hash)
         self.flush_every = flush_every
+        self.scorer = scorer
         self.flush_seconds = flush_seconds
         self._last_flush = time.monotonic()
         self.counts = RunCounts()
@@ -242,6 +254,7 @@ class RunRecorder:
     def _store_listings(self, session: Session, items: list[ListingData]) -> None:
         """Sort a batch into new / changed / unchanged and write each group in bulk."""
         new: dict[str, tuple[ListingData, str]] = {}
+        changed: list[tuple[_Known, ListingData, str]] = []
         versions: list[tuple[_Known, ListingData, str]] = []
         events: list[dict[str, Any]] = []
         unchanged: list[int] = []
@@ -266,13 +279,19 @@ class RunRecorder:
                 unchanged.append(known.id)
                 continue
             known.content_hash = chash
-            versions.append((known, item, chash))
+            changed.append((known, item, chash))
             events.append(self._event(known.id, "changed", item.seen_at))
             self.counts.changed += 1
+        # Only new and changed content is scored: an unchanged ad keeps its verdict.
+        analyses = self._analyse([item for item, _ in new.values()]
+                                 + [item for _, item, _ in changed])
+        new_analyses, changed_analyses = analyses[:len(new)], analyses[len(new):]
+        for (known, item, chash), analysis in zip(changed, changed_analyses, strict=True):
+            versions.append((known, item, chash))
             session.execute(update(Listing).where(Listing.id == known.id).values(
                 url=item.url, title=item.title, text=item.text, fields=item.fields,
                 posted=item.posted, content_hash=chash, page_hash=item.page_hash,
-                last_seen=item.seen_at, last_run_id=self.run_id))
+                last_seen=item.seen_at, last_run_id=self.run_id, **_verdict(analysis)))
         if new:
             rows = [{
                 "source_id": self.source_id, "key": item.key, "url": item.url,
@@ -280,7 +299,8 @@ class RunRecorder:
                 "posted": item.posted, "content_hash": chash, "page_hash": item.page_hash,
                 "first_seen": item.seen_at, "last_seen": item.seen_at,
                 "first_run_id": self.run_id, "last_run_id": self.run_id, "removed": False,
-            } for item, chash in new.values()]
+                **_verdict(analysis),
+            } for (item, chash), analysis in zip(new.values(), new_analyses, strict=True)]
             ids = session.scalars(
                 insert(Listing).returning(Listing.id, sort_by_parameter_order=True), rows
             ).all()
@@ -292,11 +312,45 @@ class RunRecorder:
         if versions:
             session.execute(insert(ListingVersion), [
                 self._version(known, item, chash) for known, item, chash in versions])
+            listing_ids = [known.id for known, _, _ in changed] + [
+                self._known[key].id for key in new]
+            self._link_contacts(session, listing_ids, changed_analyses + new_analyses)
         if events:
             session.execute(insert(ListingEvent), events)
         if unchanged:
             session.execute(update(Listing).where(Listing.id.in_(unchanged))
                             .values(last_seen=utcnow(), last_run_id=self.run_id))
+
+    def _analyse(self, items: list[ListingData]) -> list[dict[str, Any]]:
+        if self.scorer is None or not items:
+            return [{} for _ in items]
+        return self.scorer(items)
+
+    def _link_contacts(self, session: Session, listing_ids: list[int],
+                       analyses: list[dict[str, Any]]) -> None:
+        """Contacts are how one intermediary's ads across sources are tied together."""
+        wanted = {c["key"]: c for a in analyses for c in a.get("contacts", ())}
+        if not wanted:
+            return
+        now = utcnow()
+        ids = dict(session.execute(
+            select(Contact.key, Contact.id).where(Contact.key.in_(wanted))).all())
+        missing = [k for k in wanted if k not in ids]
+        if missing:
+            rows = [{"key": k, "kind": wanted[k]["kind"], "value": wanted[k]["value"],
+                     "first_seen": now} for k in missing]
+            new_ids = session.scalars(
+                insert(Contact).returning(Contact.id, sort_by_parameter_order=True), rows).all()
+            ids.update(zip(missing, new_ids, strict=True))
+        pairs = {(lid, ids[c["key"]]) for lid, a in zip(listing_ids, analyses, strict=True)
+                 for c in a.get("contacts", ())}
+        existing = set(session.execute(
+            select(ListingContact.listing_id, ListingContact.contact_id)
+            .where(ListingContact.listing_id.in_({lid for lid, _ in pairs}))).all())
+        fresh = [{"listing_id": lid, "contact_id": cid, "first_seen": now}
+                 for lid, cid in sorted(pairs - existing)]
+        if fresh:
+            session.execute(insert(ListingContact), fresh)
 
     def _version(self, known: _Known, item: ListingData, chash: str) -> dict[str, Any]:
         known.version += 1
@@ -323,6 +377,13 @@ class RunRecorder:
                 .values(removed=True, removed_at=now)
             )
         self.counts.removed = len(gone)
+
+
+VERDICT_COLUMNS = ("label", "score", "scores", "reasons", "attributes", "model_version")
+
+
+def _verdict(analysis: dict[str, Any]) -> dict[str, Any]:
+    return {k: analysis.get(k) for k in VERDICT_COLUMNS}
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

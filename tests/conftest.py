@@ -17,13 +17,14 @@ PG_ADMIN_URL = os.environ.get("CERTWATCH_TEST_PG", "postgresql+psycopg://postgre
 
 
 def certwatch(*args: str, home: Path, env: dict[str, str] | None = None, timeout: float = 600,
-              check: bool = True) -> subprocess.CompletedProcess[str]:
+              check: bool = True, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a child process, as a user would."""
-    full_env = {**os.environ, "CERTWATCH_HOME": str(home), **(env or {})}
-    full_env.pop("CERTWATCH_DB_URL", None) if env is None or "CERTWATCH_DB_URL" not in env \
-        else None
+    full_env = {**os.environ, "CERTWATCH_HOME": str(home)}
+    full_env.pop("CERTWATCH_DB_URL", None)  # each test picks its database explicitly
+    full_env.update(env or {})
     proc = subprocess.run([sys.executable, "-m", "certwatch.cli", *args], cwd=REPO,
-                          env=full_env, capture_output=True, text=True, timeout=timeout)
+                          env=full_env, capture_output=True, text=True, timeout=timeout,
+                          input=stdin)
     if check and proc.returncode != 0:
         raise AssertionError(f"certwatch {' '.join(args)} exited {proc.returncode}\n"
                              f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}")

@@ -144,3 +144,58 @@ def test_unreachable_database_is_one_clear_error() -> None:
     assert "cannot reach database postgresql://certwatch:***@127.0.0.1:1/certwatch" \
         in message
     assert "secret" not in message and "CERTWATCH_DB_URL" in message
+
+
+def keyword_scorer(items: list[ListingData]) -> list[dict]:
+    """A stand-in classifier for store-level tests: labels by keyword, contacts by digits."""
+    import re
+
+    out = []
+    for item in items:
+        fraud = "挂" in item.text
+        phones = re.findall(r"1\d{10}", item.text)
+        out.append({"label": "guazheng" if fraud else "benign", "score": 0.9 if fraud else 0.1,
+                    "scores": {}, "reasons": [], "attributes": {}, "model_version": "kw-1",
+                    "contacts": [{"key": f"mobile:{p}", "kind": "mobile", "value": p}
+                                 for p in phones]})
+    return out
+
+
+def test_verdicts_stored_and_contacts_link_listings(engine: Engine, tmp_path: Path) -> None:
+    from store.models import Contact, ListingContact
+
+    rec = RunRecorder(engine, BodyStore(tmp_path / "bodies"), "jobs", batch="b",
+                      scorer=keyword_scorer)
+    rec.start()
+    rec.add_listing(ad("1", text="挂证 13812345678"))
+    rec.add_listing(ad("2", text="驻场施工员"))
+    rec.finish(status="finished", close_reason="finished", complete=True, stats={})
+    other = RunRecorder(engine, BodyStore(tmp_path / "bodies"), "forum", batch="b",
+                        scorer=keyword_scorer)
+    other.start()
+    other.add_listing(ad("x", text="有证的找我 13812345678 挂"))
+    other.finish(status="finished", close_reason="finished", complete=True, stats={})
+    with Session(engine) as s:
+        rows = {r.key: r for r in s.scalars(select(Listing))}
+        assert (rows["1"].label, rows["1"].score, rows["1"].model_version) == \
+            ("guazheng", 0.9, "kw-1")
+        assert rows["2"].label == "benign"
+        contact = s.scalars(select(Contact)).one()
+        assert contact.key == "mobile:13812345678"
+        linked = set(s.scalars(select(ListingContact.listing_id)
+                               .where(ListingContact.contact_id == contact.id)))
+        assert linked == {rows["1"].id, rows["x"].id}
+    # Unchanged content is not rescored; changed content is.
+    calls: list[int] = []
+
+    def counting(items: list[ListingData]) -> list[dict]:
+        calls.append(len(items))
+        return keyword_scorer(items)
+
+    again = RunRecorder(engine, BodyStore(tmp_path / "bodies"), "jobs", batch="c",
+                        scorer=counting)
+    again.start()
+    again.add_listing(ad("1", text="挂证 13812345678"))
+    again.add_listing(ad("2", text="驻场施工员，挂靠勿扰"))
+    again.finish(status="finished", close_reason="finished", complete=True, stats={})
+    assert calls == [1]

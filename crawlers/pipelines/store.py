@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 
 from certwatch.config import Config
+from classifiers.listing_scorer import default_scorer
 from crawlers.items import PageItem
 from store.bodies import BodyStore
 from store.db import open_store
@@ -39,6 +40,7 @@ class StorePipeline:
         self.db_url = settings.get("CERTWATCH_DB_URL") or config.db_url
         self.home = config.home
         self.batch = settings.get("CERTWATCH_BATCH") or uuid.uuid4().hex[:12]
+        self.score = settings.getbool("CERTWATCH_SCORE", True)
         self.recorder: RunRecorder | None = None
         self.counts: RunCounts | None = None
 
@@ -51,10 +53,13 @@ class StorePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         source = spider.config
+        scorer = default_scorer() if self.score else None
+        if self.score and scorer is None:
+            self.crawler.stats.set_value("certwatch/classifier/unavailable", 1)
         self.recorder = RunRecorder(
             _engine(self.db_url), BodyStore(self.home / "bodies"), source.name,
             batch=self.batch, night=getattr(spider, "night", None), source_title=source.title,
-            platform=source.platform, config_hash=source.digest,
+            platform=source.platform, config_hash=source.digest, scorer=scorer,
         )
         run_id = self.recorder.start()
         self.crawler.stats.set_value("certwatch/run_id", run_id)

@@ -1,0 +1,1 @@
+"""Classify certificate-fraud ads: normalise, featurise, score, explain."""

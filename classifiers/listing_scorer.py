@@ -1,0 +1,42 @@
+"""Adapt the classifier to the store's scorer hook (store.recorder.Scorer)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from classifiers.errors import ModelUnavailable
+from classifiers.scoring import Classifier, Verdict
+from store.recorder import ListingData, Scorer
+
+logger = logging.getLogger(__name__)
+
+
+def verdict_columns(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "label": verdict.label, "score": verdict.score, "scores": verdict.scores,
+        "reasons": [asdict(r) for r in verdict.reasons], "attributes": verdict.attributes,
+        "model_version": verdict.model_version,
+        "contacts": [{"key": c["key"], "kind": c["kind"], "value": c["value"]}
+                     for c in verdict.attributes.get("contacts", ())],
+    }
+
+
+def make_scorer(classifier: Classifier) -> Scorer:
+    def score(items: list[ListingData]) -> list[dict[str, Any]]:
+        verdicts = classifier.classify_many([(item.title, item.text) for item in items])
+        return [verdict_columns(v) for v in verdicts]
+
+    return score
+
+
+@functools.cache
+def default_scorer() -> Scorer | None:
+    """The installed model's scorer, or None (with one warning) when there is none."""
+    try:
+        return make_scorer(Classifier.load())
+    except ModelUnavailable as exc:
+        logger.warning("listings will be stored unscored: %s", exc)
+        return None

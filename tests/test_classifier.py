@@ -1,0 +1,154 @@
+"""The classifier: corpus rules, held-out quality, honest artifacts, reasons, the CLI contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer
+
+from classifiers.corpus import LABELS, describe, load_corpus, split
+from classifiers.errors import ModelUnavailable
+from classifiers.evaluate import evaluate
+from classifiers.model import METADATA, load, model_dir
+from classifiers.scoring import Classifier
+from tests.conftest import certwatch
+
+# Written for this test in the style of the crackdown notices (not copied from them): full of
+# the words fraud uses, and all benign.
+NOTICE_STYLE = [
+    "关于开展建筑市场“挂证”等违法违规行为专项整治的通知\n各区县住房城乡建设局、人力资源社会保障局："
+    "为规范注册执业行为，决定在全市开展专项整治。一、整治范围：取得一级建造师、注册建筑师、"
+    "监理工程师等注册证书，但注册单位与实际工作单位不一致、社会保险缴纳单位不一致的人员。"
+    "二、工作要求：对存在挂证行为的人员依法撤销注册，三年内不得再次注册。",
+    "市住建局通报：近期我局查处3家企业使用假冒特种作业操作证人员上岗作业，相关证书经应急管理部"
+    "官网查询均无记录。提醒施工企业通过官方平台核验证书，不要轻信“免考”“官网可查”等网络广告。",
+    "关于打击假冒特种作业操作证专项治理行动实施方案。工作目标：依法查处持假冒证件上岗作业行为，"
+    "严厉打击假冒监管网站及通过网络制假售假行为。对发现的假冒网站线索移交网信部门处理。",
+    "安全生产资格证书涉假专项治理工作方案：全链条查处制假、售假、买假、用假、虚假营销等违法犯罪"
+    "行为，惩治一批假冒政府网站平台的团伙，淘汰一批培训考试弄虚作假、承诺“包过”的机构。",
+    "各培训机构不得以“免考、速成、包过”等虚假宣传招揽学员，一经查实，由市场监管部门依法处理。",
+    "自治区住房和城乡建设厅 人力资源和社会保障厅关于开展注册人员“人证分离”问题排查的通知："
+    "请各盟市于12月底前完成本地区注册人员社保缴纳情况比对，形成汇总表报送。",
+    "省人社厅提醒：证书挂靠属于违法行为，个人出借证书将被记入不良信用记录，情节严重的撤销注册。",
+    "警方提示：网上自称“内部渠道、不用考试直接拿证”的均为诈骗或制售假证，请拨打110或12345举报。",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.load()
+
+
+def test_corpus_meets_the_documented_minimums(corpus) -> None:
+    counts = describe(corpus)
+    assert counts["total"] >= 2000
+    for label in ("guazheng", "fake_cert", "exam_fraud"):
+        assert counts["by_label"][label] >= 300, label
+    assert counts["by_label"]["benign"] >= 800
+    assert counts["hard_benign"] * 2 >= counts["by_label"]["benign"]
+
+
+def test_no_near_duplicates_across_the_split(corpus) -> None:
+    """Independent of the splitter's own shingling: 3-grams, a stricter threshold."""
+    train, heldout = split(corpus)
+    assert heldout and len(heldout) + len(train) == len(corpus)
+    texts = [" ".join(ex.full_text.split()) for ex in train + heldout]
+    x = CountVectorizer(analyzer="char", ngram_range=(3, 3), binary=True).fit_transform(texts)
+    a, b = x[: len(train)], x[len(train):]
+    inter = (b @ a.T).toarray()
+    sizes_a = np.asarray(a.sum(axis=1)).ravel()
+    sizes_b = np.asarray(b.sum(axis=1)).ravel()
+    jaccard = inter / (sizes_b[:, None] + sizes_a[None, :] - inter)
+    i, j = np.unravel_index(np.argmax(jaccard), jaccard.shape)
+    assert jaccard[i, j] < 0.6, (heldout[i].id, train[j].id, float(jaccard[i, j]))
+
+
+def test_heldout_quality(corpus, classifier: Classifier) -> None:
+    _, heldout = split(corpus)
+    report = evaluate(classifier, heldout)
+    assert report.macro_f1 >= 0.95, report
+    assert report.obfuscated_recall >= 0.90, report
+    assert report.hard_benign_fpr <= 0.03, report
+
+
+@pytest.mark.parametrize("text", NOTICE_STYLE)
+def test_notices_and_news_are_benign(classifier: Classifier, text: str) -> None:
+    verdict = classifier.classify(text)
+    assert verdict.label == "benign", (verdict.label, verdict.scores)
+
+
+def test_reasons_point_into_the_original_text(classifier: Classifier) -> None:
+    title = "高薪誠聘 二J 市政"
+    text = "掛 證 一年3萬，不用到崗，社保不限。V信：gz_8821"
+    verdict = classifier.classify(text, title)
+    assert verdict.label == "guazheng" and verdict.score > 0.5
+    assert verdict.reasons
+    for reason in verdict.reasons:
+        source = title if reason.field == "title" else text
+        assert source[reason.start:reason.end] == reason.text
+        assert reason.weight > 0
+    # Spans are the writer's own characters (traditional, spaced), not the folded text.
+    assert any(set(r.text) & set("掛證萬崗誠") for r in verdict.reasons)
+    assert sorted(verdict.scores) == sorted(LABELS)
+    assert abs(sum(verdict.scores.values()) - 1) < 0.01
+    assert verdict.score == pytest.approx(1 - verdict.scores["benign"], abs=1e-3)
+
+
+def test_same_contact_written_differently_is_one_key(classifier: Classifier) -> None:
+    a = classifier.classify("二建挂靠，年费2万，电话 138-1234-5678")
+    b = classifier.classify("出证快，联系：一三八 一二三四 五六七八")
+    keys_a = {c["key"] for c in a.attributes["contacts"]}
+    keys_b = {c["key"] for c in b.attributes["contacts"]}
+    assert "mobile:13812345678" in keys_a & keys_b
+
+
+def test_model_refuses_mismatched_metadata(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir(), copy)
+    load(copy)  # the pristine copy loads
+    meta = json.loads((copy / METADATA).read_text("utf-8"))
+    meta["environment"]["sklearn"] = "0.0.1"
+    (copy / METADATA).write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(ModelUnavailable, match="sklearn 0.0.1 at training"):
+        load(copy)
+    shutil.copytree(model_dir(), tmp_path / "torn")
+    with (tmp_path / "torn" / "model.joblib").open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelUnavailable, match="SHA-256 does not match"):
+        load(tmp_path / "torn")
+    with pytest.raises(ModelUnavailable, match="training corpus has changed"):
+        load(model_dir(), corpus_sha256="0" * 64)
+
+
+def test_classify_cli_contract(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": 1, "text": "二建市政挂证，年薪3万，社保不限"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "b", "title": "诚聘施工员", "text": "需驻场，五险一金"},
+                   ensure_ascii=False),
+        json.dumps({"text": "no id"}),
+        json.dumps({"id": 5, "text": ["not", "text"]}),
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", "utf-8")
+    proc = certwatch("classify", str(src), home=tmp_path, check=False)
+    assert proc.returncode == 2
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o.get("id", o.get("line")) for o in out] == [1, 2, "b", 4, 5]
+    assert [o["line"] for o in out if "error" in o] == [2, 4, 5]
+    ok = out[0]
+    assert set(ok) == {"id", "label", "score", "scores", "reasons", "attributes"}
+    assert ok["label"] in LABELS and 0 <= ok["score"] <= 1
+    assert set(ok["attributes"]) >= {"certificates", "contacts", "price", "region"}
+    assert {"text", "start", "end", "weight"} <= set(ok["reasons"][0])
+    stdin = certwatch("classify", home=tmp_path, check=False)  # empty stdin: nothing, exit 0
+    assert stdin.returncode == 0 and stdin.stdout == ""

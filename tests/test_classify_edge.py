@@ -1,0 +1,71 @@
+"""Unicode edge cases: no crash, a valid result (or a clear error) for any input."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from classifiers.corpus import LABELS
+from classifiers.scoring import Classifier, Verdict
+from tests.conftest import certwatch
+
+ANY_CHAR = st.characters(codec=None, exclude_categories=())  # surrogates and controls too
+
+
+@functools.cache
+def classifier() -> Classifier:
+    return Classifier.load()
+
+
+def assert_valid(verdict: Verdict, text: str, title: str = "") -> None:
+    assert verdict.label in LABELS
+    assert 0.0 <= verdict.score <= 1.0
+    assert abs(sum(verdict.scores.values()) - 1.0) < 0.01
+    for reason in verdict.reasons:
+        source = title if reason.field == "title" else text
+        assert 0 <= reason.start <= reason.end <= len(source)
+        assert source[reason.start:reason.end] == reason.text
+    json.dumps(verdict.as_dict(), ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(ANY_CHAR, max_size=400), title=st.text(ANY_CHAR, max_size=40))
+def test_any_text_gets_a_valid_verdict(text: str, title: str) -> None:
+    assert_valid(classifier().classify(text, title), text, title)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["挂证", "證", "二J", "ｇｕａ", "①③⑧", "Москва", "مرحبا",
+                                 "😀", "\u200b", "\x00", "\x1b[31m", " ", "\n", "包*过",
+                                 "\ud800", "wx:", "一三八"]), max_size=60))
+def test_mixed_scripts_and_tricks(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert_valid(classifier().classify(text), text)
+
+
+def test_empty_and_whitespace() -> None:
+    for text in ("", " ", "\n\n", "\u3000"):
+        verdict = classifier().classify(text)
+        assert_valid(verdict, text)
+        assert verdict.reasons == []
+
+
+def test_one_megabyte_text_is_scored_quickly() -> None:
+    text = ("诚聘二级建造师，驻场，缴纳社保。" * 70_000)[: 1 << 20]
+    start = time.perf_counter()
+    verdict = classifier().classify(text)
+    assert time.perf_counter() - start < 10
+    assert_valid(verdict, text)
+
+
+def test_cli_survives_lone_surrogates_and_controls(tmp_path: Path) -> None:
+    lines = ['{"id": 1, "text": "\\ud800挂证\\u0000\\u001b"}', '{"id": 2, "text": ""}']
+    proc = certwatch("classify", home=tmp_path, stdin="\n".join(lines) + "\n")
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["id"] for o in out] == [1, 2]
+    assert all(o["label"] in LABELS for o in out)
