@@ -71,6 +71,24 @@ def test_recall_and_fidelity_per_source(site: str, stored: dict, truth: dict) ->
     assert not strays, f"{site}: stored listings the sandbox does not have: {sorted(strays)[:5]}"
 
 
+def test_every_listing_is_scored_and_contacts_link_ads(night1: tuple[Path, str],
+                                                      stored: dict, truth: dict) -> None:
+    rows = [row for site in stored.values() for row in site.values()]
+    assert rows and all(row["label"] in ("guazheng", "fake_cert", "exam_fraud", "benign")
+                        and 0 <= row["score"] <= 1 and row["model_version"] for row in rows)
+    by_url = {t.url: t for site in truth.values() for t in site.values()}
+    right = sum(row["label"] == by_url[row["url"]].label for row in rows)
+    assert right / len(rows) >= 0.9  # the sandbox is written independently of the corpus
+    from store.models import Contact, ListingContact
+
+    with store_session(night1[0]) as session:
+        shared = session.execute(
+            select(ListingContact.contact_id, func.count()).group_by(ListingContact.contact_id)
+            .having(func.count() > 1)).all()
+        assert session.scalar(select(func.count()).select_from(Contact)) > 50
+    assert shared, "no contact links two listings"
+
+
 def test_gbk_forum_decoded_exactly(stored: dict, truth: dict) -> None:
     expected, got = truth["tieba"], stored["tieba"]
     assert expected and set(got) == set(expected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from sandbox.content.pen import Pen
@@ -153,12 +154,26 @@ def plain_contact(pen: Pen, person: str, province: str, *, firm: bool = False) -
     return Contact(text, (text,))
 
 
+def _intermediaries() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # Fixed, seed-independent: the same few black intermediaries work every platform.
+    pen = Pen(random.Random("certwatch-sandbox-intermediaries"))
+    return (tuple(mobile(pen) for _ in range(10)), tuple(wechat_id(pen) for _ in range(6)))
+
+
+# A few intermediaries post many ads on every site under one number or WeChat id, dressed up
+# differently each time: tying those ads together is what certwatch's contact keys are for.
+INTERMEDIARY_MOBILES, INTERMEDIARY_WECHATS = _intermediaries()
+REUSE_RATE = 0.35
+
+
 def hidden_contact(pen: Pen) -> Contact:
     """A contact dressed up against keyword and number filters."""
-    number = mobile(pen)
+    reuse = pen.chance(REUSE_RATE)
+    number = pen.pick(INTERMEDIARY_MOBILES) if reuse else mobile(pen)
     roll = pen.rng.random()
     if roll < 0.22:
-        text = f"{pen.pick(WECHAT_WORDS)}：{wechat_id(pen)}"
+        wechat = pen.pick(INTERMEDIARY_WECHATS) if reuse else wechat_id(pen)
+        text = f"{pen.pick(WECHAT_WORDS)}：{wechat}"
     elif roll < 0.4:
         table = pen.pick(CN_DIGITS)
         text = _spaced(_translate(number, table)) if pen.chance(0.6) else _translate(number, table)
