@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -331,6 +332,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CLIError, StoreError, CrawlerError, SandboxError, ClassifierError) as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except BrokenPipeError:
+        # `certwatch listings | head`: the reader left; that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

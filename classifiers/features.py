@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize as l2_normalize
 
 _MULT = np.uint64(0x100000001B3)  # FNV-1a prime: spreads code points before mixing
 _SENTINEL = 0  # separates documents; the normaliser never emits NUL
@@ -89,12 +88,22 @@ class HashedCharTfidf(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: list[str]) -> sp.csr_matrix:  # noqa: N803
-        return self.transform_grams(list(X))[0]
-
-    def transform_grams(self, docs: list[str]) -> tuple[sp.csr_matrix, Grams]:
-        grams = hash_grams(docs, self.ngram_range, self.n_features)
-        x = self._counts(grams, len(docs))
-        x.sum_duplicates()
-        x.data = (1.0 + np.log(x.data)) * self.idf_[x.indices]
+        x = self.transform_grams(list(X))[0]
         x.eliminate_zeros()
-        return l2_normalize(x, copy=False), grams
+        return x
+
+    def transform_grams(self, docs: list[str]) -> tuple[sp.csr_matrix, Grams, np.ndarray]:
+        """TF-IDF rows, the n-gram occurrences, and each occurrence's index into `x.data`."""
+        grams = hash_grams(docs, self.ngram_range, self.n_features)
+        key = grams.doc * self.n_features + grams.feature
+        cells, where, counts = np.unique(key, return_inverse=True, return_counts=True)
+        rows, cols = cells // self.n_features, cells % self.n_features
+        data = ((1.0 + np.log(counts)) * self.idf_[cols]).astype(np.float32)
+        norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2,
+                                    minlength=len(docs)))
+        data /= np.where(norms > 0, norms, 1.0)[rows].astype(np.float32)
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
+        # Cells of unseen features stay as explicit zeros so `where` keeps pointing right.
+        x = sp.csr_matrix((data, cols, indptr), shape=(len(docs), self.n_features))
+        return x, grams, where

@@ -28,7 +28,7 @@ from sklearn.pipeline import Pipeline
 from certwatch import __version__
 from classifiers.errors import ModelUnavailable
 from classifiers.features import HashedCharTfidf
-from classifiers.normalize import normalize
+from classifiers.normalize import load_tables, normalize
 
 MODEL_FORMAT = 1
 # A listing is called fraud only when P(fraud) = 1 − P(benign) reaches this; below it the
@@ -99,6 +99,7 @@ def save(pipeline: Pipeline, metadata: dict[str, Any], directory: Path | None = 
     artifact_hash = _sha256(Path(tmp))
     meta = {**metadata, "format": MODEL_FORMAT, "certwatch": __version__,
             "environment": environment(), "artifact_sha256": artifact_hash,
+            "normalizer_tables": load_tables().fingerprint,
             "version": f"{metadata['training_data_sha256'][:8]}-{artifact_hash[:8]}"}
     os.replace(tmp, directory / ARTIFACT)
     meta_tmp = directory / f".{METADATA}.tmp"
@@ -121,6 +122,8 @@ def check_metadata(meta: dict[str, Any], artifact: Path,
         problems.append("the artifact's SHA-256 does not match its metadata (altered or torn)")
     if corpus_sha256 is not None and meta.get("training_data_sha256") != corpus_sha256:
         problems.append("the training corpus has changed since this model was trained")
+    if meta.get("normalizer_tables") != load_tables().fingerprint:
+        problems.append("the normaliser's folding tables have changed since training")
     return problems
 
 

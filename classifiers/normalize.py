@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import logging
 import re
@@ -93,6 +94,7 @@ class Tables:
     """Everything compiled from the YAML data; built once per process by load_tables()."""
 
     t2s_source: str                       # "opencc <version>" or "characters.yaml"
+    fingerprint: str  # SHA-256 of the YAML + t2s_source; a trained model depends on it
     one_to_one: dict[int, int]            # str.translate table: BMP chars mapping to one char
     special_re: re.Pattern[str]           # chars whose mapping is not exactly one char
     special_map: dict[str, str]           # their mapping (non-BMP filled on demand)
@@ -364,11 +366,15 @@ def load_tables() -> Tables:
     psep = f"[{re.escape(chars_doc['phone_separators'])}]"
     phone_re = re.compile(f"{digit}(?:{psep}{{0,3}}{digit}){{6,}}")
 
+    digest = hashlib.sha256()
+    for path in (ALIASES_FILE, CHARACTERS_FILE):
+        digest.update(path.read_bytes())
+    digest.update(t2s_source.encode())
     return Tables(
-        t2s_source=t2s_source, one_to_one=one_to_one, special_re=special_re,
-        special_map=special_map, char_fn=char_fn, confusables=confusables,
-        confusable_re=confusable_re, confusable_run_re=confusable_run_re, kana=kana,
-        kana_re=kana_re,
+        t2s_source=t2s_source, fingerprint=digest.hexdigest(), one_to_one=one_to_one,
+        special_re=special_re, special_map=special_map, char_fn=char_fn,
+        confusables=confusables, confusable_re=confusable_re,
+        confusable_run_re=confusable_run_re, kana=kana, kana_re=kana_re,
         separator_re=separator_re, token_separator_re=token_separator_re, phone_re=phone_re,
         phone_part_re=re.compile(f"([{num}]+)|([^0-9{num}]+)"),
         numeral_run_re=re.compile(f"[{num}]"),

@@ -14,7 +14,7 @@ from classifiers.model import FRAUD_THRESHOLD, SavedModel, load
 from classifiers.normalize import Normalized, normalize
 
 MAX_REASONS = 5
-CANDIDATE_FEATURES = 16
+MAX_SPANS = 48  # strongest n-gram occurrences considered per listing before merging
 
 
 @dataclass(frozen=True)
@@ -72,61 +72,82 @@ class Classifier:
             return []
         combined = [f"{title}\n{text}" if title else text for title, text in items]
         normalized = [normalize(c) for c in combined]
-        x, grams = self.tfidf.transform_grams([n.text for n in normalized])
+        x, grams, cell = self.tfidf.transform_grams([n.text for n in normalized])
         proba = self.clf.predict_proba(x)
-        # Group n-gram occurrences by document once for the whole batch.
-        order = np.argsort(grams.doc, kind="stable")
-        bounds = np.searchsorted(grams.doc[order], np.arange(len(items) + 1))
+        best = self._decide(proba)
+        spans = self._batch_spans(x.data[cell], grams, best, proba, len(items))
         verdicts = []
         for row, ((title, text), norm) in enumerate(zip(items, normalized, strict=True)):
             p = proba[row]
-            fraud = p.copy()
-            fraud[self.benign] = -1.0
-            best = int(np.argmax(fraud)) if 1.0 - p[self.benign] >= self.threshold \
-                else self.benign
-            occ = order[bounds[row]:bounds[row + 1]]
-            reasons = self._reasons(x, row, best, p, grams, occ, norm, title)
             verdicts.append(Verdict(
-                label=self.labels[best], score=round(1.0 - float(p[self.benign]), 4),
+                label=self.labels[best[row]], score=round(1.0 - float(p[self.benign]), 4),
                 scores={label: round(float(p[i]), 4) for i, label in enumerate(self.labels)},
-                reasons=reasons, attributes=extract_attributes(text, title).as_dict(),
+                reasons=_reasons(spans[row], norm, title),
+                attributes=extract_attributes(text, title).as_dict(),
                 model_version=self.version))
         return verdicts
 
-    def _reasons(self, x: Any, row: int, best: int, proba: np.ndarray, grams: Any,
-                 occ: np.ndarray, norm: Normalized, title: str) -> list[Reason]:
-        """Top n-grams pushing `best` over its runner-up, as spans of the original text."""
-        start, end = x.indptr[row], x.indptr[row + 1]
-        feats, vals = x.indices[start:end], x.data[start:end]
-        occ = occ[grams.size[occ] >= 2]  # single characters explain nothing to a reader
-        if not len(feats) or not len(occ):
-            return []
-        runner_up = max((i for i in range(len(proba)) if i != best), key=lambda i: proba[i])
-        contrib = vals * (self.coef[best, feats] - self.coef[runner_up, feats])
-        top = {int(f): float(c) for f, c in zip(feats, contrib, strict=True) if c > 0}
-        ranked = sorted(top, key=top.get, reverse=True)[:CANDIDATE_FEATURES]
-        chosen = set(ranked)
-        spans = [[int(grams.pos[i]), int(grams.pos[i] + grams.size[i]),
-                  top[int(grams.feature[i])]]
-                 for i in occ if int(grams.feature[i]) in chosen]
-        return _merge(spans, norm, title)
+    def _decide(self, proba: np.ndarray) -> np.ndarray:
+        """Best fraud class where P(fraud) reaches the threshold, benign elsewhere."""
+        fraud = proba.copy()
+        fraud[:, self.benign] = -1.0
+        return np.where(1.0 - proba[:, self.benign] >= self.threshold,
+                        fraud.argmax(axis=1), self.benign)
+
+    def _batch_spans(self, values: np.ndarray, grams: Any, best: np.ndarray,
+                     proba: np.ndarray, n_docs: int) -> list[list[list[float]]]:
+        """Per document, phrases pushing its label over the runner-up, strongest first.
+
+        Vectorised over the batch: an occurrence weighs its feature's TF-IDF value times the
+        coefficient gap between the chosen label and the runner-up; overlapping occurrences
+        merge into one phrase carrying the strongest weight.
+        """
+        occ = np.flatnonzero(grams.size >= 2)  # single characters explain nothing to a reader
+        docs, feats = grams.doc[occ], grams.feature[occ]
+        values = values[occ]
+        others = proba.copy()
+        others[np.arange(n_docs), best] = -1.0
+        runner_up = others.argmax(axis=1)
+        contrib = values * (self.coef[best[docs], feats] - self.coef[runner_up[docs], feats])
+        keep = contrib > 0
+        occ, docs, contrib = occ[keep], docs[keep], contrib[keep]
+        # The strongest occurrences of each document, then merged where they overlap.
+        order = np.lexsort((-contrib, docs))
+        occ, docs, contrib = occ[order], docs[order], contrib[order]
+        rank = np.arange(len(docs)) - np.searchsorted(docs, docs)
+        top = rank < MAX_SPANS
+        occ, docs, contrib = occ[top], docs[top], contrib[top]
+        starts = grams.pos[occ]
+        ends = starts + grams.size[occ]
+        order = np.lexsort((starts, docs))
+        docs, starts, ends, contrib = docs[order], starts[order], ends[order], contrib[order]
+        # Documents are sorted, so shifting each by a large stride makes one running maximum
+        # over the whole batch behave as a per-document one.
+        shifted = ends + docs * (1 << 40)
+        reach = np.maximum.accumulate(shifted)
+        new_group = np.ones(len(docs), dtype=bool)
+        new_group[1:] = (docs[1:] != docs[:-1]) | (starts[1:] + docs[1:] * (1 << 40) > reach[:-1])
+        first = np.flatnonzero(new_group)
+        if not len(first):
+            return [[] for _ in range(n_docs)]
+        g_doc, g_start = docs[first], starts[first]
+        g_end = np.maximum.reduceat(ends, first)
+        g_weight = np.maximum.reduceat(contrib, first)
+        order = np.lexsort((-g_weight, g_doc))
+        g_doc, g_start, g_end, g_weight = (g_doc[order], g_start[order], g_end[order],
+                                           g_weight[order])
+        bounds = np.searchsorted(g_doc, np.arange(n_docs + 1))
+        table = np.column_stack((g_start, g_end, g_weight))
+        return [table[bounds[row]: min(bounds[row + 1], bounds[row] + 2 * MAX_REASONS)].tolist()
+                for row in range(n_docs)]
 
 
-def _merge(spans: list[list[float]], norm: Normalized, title: str) -> list[Reason]:
-    """Merge overlapping n-gram hits into phrases; strongest first; offsets per field."""
-    spans.sort()
-    merged: list[list[float]] = []
-    for s in spans:
-        if merged and s[0] <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], s[1])
-            merged[-1][2] = max(merged[-1][2], s[2])
-        else:
-            merged.append(list(s))
-    merged.sort(key=lambda s: -s[2])
+def _reasons(phrases: list[list[float]], norm: Normalized, title: str) -> list[Reason]:
+    """Merged phrases (normalised coordinates, strongest first) as spans of the original."""
     offset = len(title) + 1 if title else 0
     reasons: list[Reason] = []
     seen: set[tuple[str, int]] = set()
-    for s_start, s_end, weight in merged:
+    for s_start, s_end, weight in phrases:
         o_start, o_end = norm.span(int(s_start), int(s_end))
         if title and o_start < len(title):
             fld, start, end = "title", o_start, min(o_end, len(title))

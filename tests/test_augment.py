@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +65,17 @@ def test_augment_is_deterministic_and_varied() -> None:
     outputs = {augment(text, random.Random(seed)) for seed in range(30)}
     assert len(outputs) > 20
     assert all(o != text for o in outputs)
+
+
+def test_augment_does_not_depend_on_hash_seeds() -> None:
+    """Training must be reproducible across processes: no set/dict-order leaks into output."""
+    code = ("import random; from classifiers.augment import augment; r = random.Random(42); "
+            f"print(repr([augment(t, r, 3) for t in {SAMPLES!r} * 5]))")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).resolve().parent.parent,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+    assert len(outputs) == 1
 
 
 def test_augment_edge_cases() -> None:

@@ -152,3 +152,38 @@ def test_classify_cli_contract(tmp_path: Path) -> None:
     assert {"text", "start", "end", "weight"} <= set(ok["reasons"][0])
     stdin = certwatch("classify", home=tmp_path, check=False)  # empty stdin: nothing, exit 0
     assert stdin.returncode == 0 and stdin.stdout == ""
+
+
+def test_training_is_reproducible_and_learns_from_reviews(tmp_path: Path) -> None:
+    """`certwatch train --with-reviews` into a scratch model dir: same corpus → same model
+    when there are no reviews; a stored analyst decision joins the training side."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from store.bodies import BodyStore
+    from store.db import open_store
+    from store.models import Listing, Review
+    from store.recorder import ListingData, RunRecorder
+
+    env = {"CERTWATCH_MODEL_DIR": str(tmp_path / "model")}
+    certwatch("train", home=tmp_path, env=env)
+    assert load(tmp_path / "model").version == load(model_dir()).version
+
+    engine = open_store(f"sqlite:///{tmp_path / 'certwatch.db'}")
+    now = datetime.now(UTC)
+    recorder = RunRecorder(engine, BodyStore(tmp_path / "bodies"), "jobs", batch="t")
+    recorder.start()
+    recorder.add_listing(ListingData(key="1", url="http://x.cn/1", title="诚聘",
+                                     text="只要你的章，每年给点辛苦费", seen_at=now))
+    recorder.finish(status="finished", close_reason="finished", complete=True, stats={})
+    with Session(engine) as session, session.begin():
+        listing_id = session.scalar(select(Listing.id))
+        session.add(Review(listing_id=listing_id, label="guazheng", analyst="王分析",
+                           decided_at=now))
+    proc = certwatch("train", "--with-reviews", home=tmp_path, env=env)
+    assert "with 1 analyst-reviewed listing(s)" in proc.stderr
+    meta = json.loads((tmp_path / "model" / METADATA).read_text("utf-8"))
+    assert meta["counts"]["reviews"] == 1
+    assert meta["heldout_metrics"]["macro_f1"] >= 0.95

@@ -201,6 +201,10 @@ def test_traditional_fallback_without_opencc(monkeypatch: pytest.MonkeyPatch) ->
     assert table == {"掛": "挂", "證": "证"}
 
 
+def test_tables_have_a_fingerprint() -> None:
+    assert len(load_tables().fingerprint) == 64
+
+
 def test_opencc_is_used_when_installed() -> None:
     pytest.importorskip("opencc")
     assert load_tables().t2s_source.startswith("opencc")

@@ -25,8 +25,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
     url = request.getfixturevalue("postgres_url")
     eng = open_store(url)
     with eng.begin() as conn:  # each test starts from empty tables
-        for table in ("listing_events", "listing_versions", "listings", "fetched_pages",
-                      "crawl_runs", "sources"):
+        for table in ("reviews", "listing_contacts", "contacts", "listing_events",
+                      "listing_versions", "listings", "fetched_pages", "crawl_runs", "sources"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
     return eng
 
