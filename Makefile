@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/crawl.py --rounds 7
+	$(BIN)/python bench/classify.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

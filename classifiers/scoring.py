@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -142,6 +143,10 @@ class Classifier:
                 for row in range(n_docs)]
 
 
+def _is_edge(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch)[0] in "PZC"
+
+
 def _reasons(phrases: list[list[float]], norm: Normalized, title: str) -> list[Reason]:
     """Merged phrases (normalised coordinates, strongest first) as spans of the original."""
     offset = len(title) + 1 if title else 0
@@ -153,8 +158,14 @@ def _reasons(phrases: list[list[float]], norm: Normalized, title: str) -> list[R
             fld, start, end = "title", o_start, min(o_end, len(title))
         else:
             fld, start, end = "text", max(0, o_start - offset), max(0, o_end - offset)
-        phrase = (title if fld == "title" else norm.original[offset:])[start:end]
-        if not phrase.strip() or (fld, start) in seen:
+        source = title if fld == "title" else norm.original[offset:]
+        # Punctuation at a phrase's edges is n-gram overlap, not part of what to highlight.
+        while start < end and _is_edge(source[start]):
+            start += 1
+        while end > start and _is_edge(source[end - 1]):
+            end -= 1
+        phrase = source[start:end]
+        if not phrase or (fld, start) in seen:
             continue
         seen.add((fld, start))
         reasons.append(Reason(text=phrase, start=start, end=end, weight=round(weight, 4),
