@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import time
 from pathlib import Path
 
@@ -12,6 +14,9 @@ from classifiers import attributes
 from classifiers.attributes import (
     Attributes,
     AttributeTableError,
+    Certificate,
+    Contact,
+    Price,
     attribute_source,
     extract_attributes,
     extract_certificates,
@@ -341,3 +346,184 @@ def test_malformed_table_names_the_file(tmp_path: Path,
     monkeypatch.setattr(attributes, "DATA_DIR", tmp_path)
     with pytest.raises(AttributeTableError, match="certificates.yaml"):
         attributes._load_yaml("certificates.yaml")
+
+
+# ------------------------------------------------------------- fast paths, same answers
+
+EXTRA_CONTACTS = [
+    ("座机：02861732095", ["phone:02861732095"]),
+    ("tel:055165432100", ["phone:055165432100"]),
+    ("固话 0371-5599 8213", ["phone:037155998213"]),
+    ("138—1234—5678", [MOBILE]),
+    ("138 1234 5678 139 8765 4321", [MOBILE, "mobile:13987654321"]),
+    ("+86-138-1234-5678", [MOBILE]),
+    ("86 138 1234 5678", [MOBILE]),
+    ("加 V：abc_123", ["wechat:abc_123"]),
+    ("ｗｘ abc_123 5w一年", ["wechat:abc_123"]),
+    ("扣 扣 12345678", ["qq:12345678"]),
+    ("企鹅号：12345678", ["qq:12345678"]),
+    ("编号13812345678", []),
+    ("单号: 13812345678 联系13987654321", ["mobile:13987654321"]),
+]
+
+EXTRA_PRICES = [
+    ("三千元", [(3000, None, "三千元")]),
+    ("三千人", []),
+    ("1,000元", [(1000, None, "1,000元")]),
+    ("2024 3万", [(30000, None, "3万")]),
+    ("v2 3万", [(30000, None, "3万")]),
+    ("年薪 约3万", [(30000, "year", "3万")]),
+    ("年费：一万二", [(12000, "year", "一万二")]),
+    ("价格面议", []),
+    ("费用全包，3千/月", [(3000, "month", "3千/月")]),
+    ("¥ 1,200-1,500", [(1200, None, "¥ 1,200-1,500")]),
+    ("人民币5000元", [(5000, None, "人民币5000元")]),
+    ("2.5w-3w/年", [(25000, "year", "2.5w-3w/年")]),
+]
+
+EXTRA_CERTIFICATES = [
+    ("一•建市政", {("一级建造师", "市政")}),  # "•" and "·" are both gaps
+    ("一·建", {("一级建造师", None)}),
+    ("一建\t市政", {("一级建造师", "市政")}),
+    ("壹建、贰建、一造、监理、注安、消防、三类人员",
+     {("一级建造师", None), ("二级建造师", None), ("造价工程师", "一级"),
+      ("注册安全工程师", None), ("安全员", None)}),
+]
+
+
+@pytest.mark.parametrize(("text", "keys"), EXTRA_CONTACTS)
+def test_more_contacts(text: str, keys: list[str]) -> None:
+    contacts = extract_contacts(text)
+    assert [c.key for c in contacts] == keys
+    assert all(text[c.start:c.end] == c.text for c in contacts)
+
+
+@pytest.mark.parametrize(("text", "expected"), EXTRA_PRICES)
+def test_more_prices(text: str, expected: list[tuple[float, str | None, str]]) -> None:
+    assert [(p.amount_cny, p.period, p.raw) for p in extract_prices(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), EXTRA_CERTIFICATES)
+def test_more_certificates(text: str, expected: set[tuple[str, str | None]]) -> None:
+    certificates = extract_certificates(text)
+    assert {(c.family, c.specialty) for c in certificates} == expected
+    assert len(certificates) == len(expected)
+    assert all(text[c.start:c.end] == c.text for c in certificates)
+
+
+def _all_texts() -> list[str]:
+    return ([text for text, _ in CONTACTS + CERTIFICATES + EXTRA_CONTACTS + EXTRA_CERTIFICATES]
+            + [text for text, *_ in PRICES + EXTRA_PRICES] + NOT_CONTACTS + NOT_CERTIFICATES
+            + NOT_PRICES + [text for text, _ in REGIONS])
+
+
+def test_fold_changes_each_character_as_the_table_does() -> None:
+    # more than 64 distinct characters to change: the fold translates instead of replacing
+    many = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(
+        chr(0xFF21 + i) + chr(0xFF41 + i) for i in range(26))
+    texts = [*_all_texts(), "", "ABC abc", "𝐀𝐁 🔥 ＱＱ", "掛證 一級建造師 ①②③",
+             many * 2 + "兩萬塊" + "ΑΣ İ", "\u3000全角　空格"]
+    for text in texts:
+        expected = "".join(attributes._fold_char(char) for char in text)
+        assert attributes._fold_text(text) == expected
+        assert len(expected) == len(text)
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize("case", ["certificates", "regions", "singles", "gap inside a word"])
+def test_dispatch_pattern_finds_what_the_trie_finds(case: str) -> None:
+    gap_chars = ""
+    if case == "certificates":
+        words, gap_chars = list(attributes._cert_table().entries), attributes._VIEW_GAP_CHARS
+    elif case == "regions":
+        words = list(attributes._region_table().places)
+    elif case == "singles":
+        words, gap_chars = ["一", "一建", "一建筑", "建", "二建", "b", "ab"], " *"
+    else:
+        words, gap_chars = ["a.b", "ab", "abc", "a"], "."
+    gap = f"[{re.escape(gap_chars)}]{{0,2}}" if gap_chars else ""
+    trie = re.compile(attributes._trie_pattern(words, gap))
+    dispatch = re.compile(attributes._dispatch_pattern(words, gap_chars))
+    rng = random.Random(7)
+    alphabet = sorted({char for word in words for char in word} | set(gap_chars) | set("x，\n"))
+    texts = [*_all_texts(), *(w1 + w2 for w1 in words[:40] for w2 in words[:40])]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30)))
+              for _ in range(3000)]
+    for text in texts:
+        assert _spans(dispatch, text) == _spans(trie, text), text
+
+
+def test_cue_tokens_hide_no_token_of_another_kind() -> None:
+    kinds = [attributes._WECHAT_TOKENS, attributes._QQ_TOKENS, *attributes._PRICE_NEEDS]
+    for kind in kinds:
+        for other in kinds:
+            if other is kind:
+                continue
+            for token in kind - other:
+                assert not any(o[0] in token[1:] for o in other - kind), (token, other)
+
+
+def test_cue_led_patterns_match_only_where_cues_are_found() -> None:
+    gated = [(attributes._WECHAT_RE, attributes._WECHAT_TOKENS),
+             (attributes._QQ_RE, attributes._QQ_TOKENS),
+             *zip(attributes._PRICE_RES, attributes._PRICE_NEEDS, strict=True)]
+    rng = random.Random(3)
+    pieces = ["微 信", "V信", "vx：", "wx ", "加 V", "➕薇", "QQ：", "扣 扣", "企鹅", "年薪：",
+              "价格", "一口价 ", "约", "3", "万", "w", "元", "¥", "rmb", "人民币", "三千", " ",
+              "abc_123", "13812345678", "，", "k", "块钱", "-", "至"]
+    texts = _all_texts() + ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+                            for _ in range(3000)]
+    for text in texts:
+        folded = attributes._fold(text)
+        cues = attributes._cues(folded)
+        for pattern, needs in gated:
+            if pattern.search(folded):
+                assert not needs.isdisjoint(cues), (text, pattern.pattern[:30])
+
+
+def _mobiles_by_grouping(segment: str) -> tuple[tuple[int, int, str, bool], ...]:
+    """`_mobiles_in_run` without its shortcuts: every group of the run tried in turn."""
+    stream = segment.translate(attributes._DIGIT_TABLE)
+    groups = attributes._groups(segment, stream)
+    found, i = [], 0
+    while i < len(groups):
+        hit = attributes._mobile_at(groups, i, stream)
+        if hit is None:
+            i += 1
+            continue
+        found.append((groups[i][0], groups[hit[0]][1], hit[1], hit[2]))
+        i = hit[0] + 1
+    return tuple(found)
+
+
+def test_mobile_shortcuts_agree_with_the_grouping() -> None:
+    rng = random.Random(5)
+    segments = ["13812345678", "23812345678", "8613812345678", "008613812345678",
+                "138123456789", "138 1234 5678", "138-1234-5678", "1 3 8 1 2 3 4 5 6 7 8",
+                "13 81 23 45 678", "1-38 12.34 5678", "0551-65432100", "138 1234 5678 139"]
+    for _ in range(3000):
+        digits = "1" + rng.choice("3456789") + "".join(rng.choice("0123456789")
+                                                       for _ in range(rng.randint(9, 14)))
+        segment = digits[0]
+        for char in digits[1:]:
+            if rng.random() < 0.3:
+                segment += rng.choice([" ", "-", ".", "  ", " - ", "_"])
+            segment += char
+        segments.append(segment)
+    for segment in segments:
+        assert attributes._RUN_RE.fullmatch(segment) or len(segment.replace(" ", "")) < 11
+        assert attributes._mobiles_in_run(segment) == _mobiles_by_grouping(segment), segment
+
+
+def test_fast_constructors_build_the_dataclasses() -> None:
+    assert attributes._new_certificate("安全员", "C证", 1, 5, "安全员C") == Certificate(
+        "安全员", "C证", 1, 5, "安全员C")
+    assert attributes._new_contact("qq", "123456", "qq:123456", 0, 6, "123456") == Contact(
+        "qq", "123456", "qq:123456", 0, 6, "123456")
+    assert attributes._new_price(3e4, "year", "3万", 2, 4) == Price(3e4, "year", "3万", 2, 4)
+    built = attributes._new_attributes((), (), None, "北京")
+    assert built == Attributes(region="北京") and hash(built) == hash(Attributes(region="北京"))
+    assert repr(built) == repr(Attributes(region="北京"))
