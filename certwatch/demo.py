@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from certwatch.config import Config
@@ -72,7 +72,7 @@ def run_demo(config: Config, serve: bool = True) -> int:
     return status
 
 
-def _top_hits(engine, limit: int = 10) -> None:  # noqa: ANN001 - SQLAlchemy engine
+def _top_hits(engine: Engine, limit: int = 10) -> None:
     _banner(f"top {limit} hits by risk score")
     with Session(engine) as session:
         hits = session.scalars(
