@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from certwatch import __version__
 from certwatch.config import Config
+from certwatch.errors import UserError
 from certwatch.sandbox_proc import SandboxError
 from classifiers.errors import ClassifierError
 from crawlers.errors import CrawlerError
@@ -18,8 +20,13 @@ from store.errors import StoreError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class CLIError(Exception):
+class CLIError(UserError):
     """A user-facing failure: printed as one line, exit status 2."""
+
+
+# Command groups that live in their own modules: each exposes `register(subparsers)`.
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 def _err(message: str) -> None:
@@ -290,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     up = db_sub.add_parser("upgrade", help="apply schema migrations")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="heads")
     up.set_defaults(func=cmd_db_upgrade)
 
     add("sources", cmd_sources, "list the configured sources (and validate them)")
@@ -311,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = add("demo", cmd_demo, "crawl the sandbox web for two nights and show the results")
     demo.add_argument("--no-serve", action="store_true",
                       help="exit after the summary instead of serving the sandbox for browsing")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
@@ -329,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = Config.from_env()
     try:
         return args.func(args, config)
-    except (CLIError, StoreError, CrawlerError, SandboxError, ClassifierError) as exc:
+    except (UserError, StoreError, CrawlerError, SandboxError, ClassifierError) as exc:
         _err(str(exc))
         return EXIT_USAGE
     except BrokenPipeError:

@@ -78,8 +78,8 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to `revision` (idempotent; "heads": every branch of migrations)."""
     command.upgrade(_alembic_config(engine), revision)
 
 
