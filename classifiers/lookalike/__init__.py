@@ -1,0 +1,1 @@
+"""Lookalike government query sites: name analysis, discovery, page analysis and the hunt."""
