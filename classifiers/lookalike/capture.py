@@ -221,6 +221,7 @@ class PageWatch:
         self.page = page
         self.navigations: list[dict[str, Any]] = []
         self.image_responses: dict[str, Any] = {}
+        self.image_bytes: dict[str, bytes] = {}  # bodies read once, reused on later pages
         self.dialogs: list[dict[str, str]] = []
         self.popups: list[str] = []
         self.last_status: int | None = None
@@ -344,10 +345,13 @@ def _image_bytes(watch: PageWatch, image: dict[str, Any]) -> bytes | None:
             return base64.b64decode(src.split(",", 1)[1], validate=False)
         except ValueError:
             return None
+    if src in watch.image_bytes:
+        return watch.image_bytes[src]
     response = watch.image_responses.get(src)
     if response is not None:
         try:
-            return response.body()
+            watch.image_bytes[src] = response.body()
+            return watch.image_bytes[src]
         except Exception:  # body evicted or the request failed: fall back to pixels
             pass
     try:
