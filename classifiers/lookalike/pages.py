@@ -2,8 +2,8 @@
 
 A visit opens `http://DOMAIN/`, follows the site's own "查询" link when the landing page has
 no certificate query form, and runs the canary probe through that form. The signals, each
-with a weight, are combined noisy-OR into a page score; the reasons are written in Chinese
-for the analyst (they go into reports and packets).
+with a weight, are combined noisy-OR into a page score. Each signal gives a stable short code
+for `reasons` (`page-…`, like the name side's codes) and a Chinese note for the analyst.
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ class PageSignals:
     final_url: str = ""
     status: int | None = None
     title: str = ""
-    imitates: str | None = None
+    imitates: str | None = None  # set only when the page imitates (or the canary proved fake)
+    compared_with: str | None = None  # the official fingerprint the page was measured against
     title_similarity: float = 0.0
     text_similarity: float = 0.0
     form_asks: list[str] = field(default_factory=list)
@@ -119,7 +120,15 @@ class PageSignals:
     canary_number: str | None = None
     hostile: list[str] = field(default_factory=list)
     score: float = 0.0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # stable codes
+    notes: list[str] = field(default_factory=list)  # the same in Chinese, for people
+
+    def add(self, code: str, note: str, weights: list[float] | None = None,
+            weight: float = 0.0) -> None:
+        self.reasons.append(code)
+        self.notes.append(note)
+        if weights is not None:
+            weights.append(weight)
 
     @property
     def imitation(self) -> bool:
@@ -128,11 +137,12 @@ class PageSignals:
     def as_json(self) -> dict[str, Any]:
         return {"live": self.live, "final_url": self.final_url, "status": self.status,
                 "title": self.title, "imitates": self.imitates,
+                "compared_with": self.compared_with,
                 "title_similarity": round(self.title_similarity, 3),
                 "text_similarity": round(self.text_similarity, 3), "form_asks": self.form_asks,
                 "emblem": self.emblem, "icp": self.icp, "canary": self.canary,
                 "canary_number": self.canary_number, "hostile": self.hostile,
-                "score": round(self.score, 3), "reasons": self.reasons}
+                "score": round(self.score, 3), "reasons": self.reasons, "notes": self.notes}
 
 
 def is_gov_cn(domain: str) -> bool:
@@ -143,7 +153,9 @@ def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None =
             ) -> PageSignals:
     """Score the visit against the fingerprints (the one `prefer`red by the name, else best)."""
     if not v.live:
-        return PageSignals(live=False, reasons=[f"页面无法打开：{v.landing.error or '无响应'}"])
+        dead = PageSignals(live=False)
+        dead.add("page-unreachable", f"页面无法打开：{v.landing.error or '无响应'}")
+        return dead
     last = v.pages[-1]
     out = PageSignals(live=True, final_url=v.landing.final_url, status=v.landing.status,
                       title=v.landing.title)
@@ -165,16 +177,16 @@ def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None =
     weights: list[float] = []
     gov = is_gov_cn(v.domain)
     if best is not None and best.domain != v.domain:
-        out.imitates = best.domain
+        out.compared_with = best.domain
         _compare(out, weights, best, titles, mine, images, claims, fingerprints, gov)
     elif best is not None:
-        out.reasons.append(f"这是官方网站{best.domain}本身（指纹来源）")
+        out.add("page-is-fingerprint", f"这是官方网站{best.domain}本身（指纹来源）")
     if v.query_form is not None:
         out.form_asks = forms.asks_for(v.query_form)
         asked = "、".join(_KIND_NAMES.get(k, k) for k in out.form_asks)
-        out.reasons.append(f"页面有证书查询表单，要求填写{asked}")
-        if best is not None and best.domain != v.domain:
-            weights.append(W_QUERY_FORM)
+        counts = best is not None and best.domain != v.domain
+        out.add("page-query-form:" + "+".join(out.form_asks),
+                f"页面有证书查询表单，要求填写{asked}", weights if counts else None, W_QUERY_FORM)
     _canary(out, weights, v.canary)
     hostile = [f"弹窗“{d['message'][:30]}”" for d in last.dialogs[:2]]
     hostile += [f"自动打开新窗口 {u}" for u in last.popups[:2]]
@@ -182,12 +194,13 @@ def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None =
         hostile.append("跳转 " + " → ".join(r["url"] for r in v.landing.redirects[:4]))
     if hostile:
         out.hostile = hostile
-        out.reasons.append("可疑页面行为：" + "；".join(hostile))
-        weights.append(W_HOSTILE)
+        out.add("page-hostile", "可疑页面行为：" + "；".join(hostile), weights, W_HOSTILE)
     score = 1.0
     for w in weights:
         score *= 1.0 - w
     out.score = 1.0 - score if weights else 0.0
+    if out.imitation or out.canary == canary_mod.VALID:
+        out.imitates = out.compared_with
     return out
 
 
@@ -196,39 +209,38 @@ def _compare(out: PageSignals, weights: list[float], fp: Fingerprint, titles: li
              fingerprints: dict[str, Fingerprint], gov: bool) -> None:
     out.title_similarity = max(similarity.title_similarity(t, fp.titles) for t in titles)
     out.text_similarity = similarity.containment(mine, fp.shingles)
-    if out.title_similarity >= 0.8:
-        weights.append(W_TITLE_SAME)
-        out.reasons.append(f"标题与官方网站{fp.domain}几乎相同（相似度{out.title_similarity:.2f}）")
-    elif out.title_similarity >= 0.6:
-        weights.append(W_TITLE_CLOSE)
-        out.reasons.append(f"标题与官方网站{fp.domain}相近（相似度{out.title_similarity:.2f}）")
-    if out.text_similarity >= 0.6:
-        weights.append(W_TEXT_SAME)
-        out.reasons.append(f"页面文字与官方网站{fp.domain}重合{out.text_similarity:.0%}")
-    elif out.text_similarity >= 0.3:
-        weights.append(W_TEXT_CLOSE)
-        out.reasons.append(f"页面文字与官方网站{fp.domain}部分重合（{out.text_similarity:.0%}）")
+    ts, xs = out.title_similarity, out.text_similarity
+    if ts >= 0.8:
+        out.add(f"page-title-same:{fp.domain}",
+                f"标题与官方网站{fp.domain}几乎相同（相似度{ts:.2f}）", weights, W_TITLE_SAME)
+    elif ts >= 0.6:
+        out.add(f"page-title-close:{fp.domain}",
+                f"标题与官方网站{fp.domain}相近（相似度{ts:.2f}）", weights, W_TITLE_CLOSE)
+    if xs >= 0.6:
+        out.add(f"page-text-same:{fp.domain}",
+                f"页面文字与官方网站{fp.domain}重合{xs:.0%}", weights, W_TEXT_SAME)
+    elif xs >= 0.3:
+        out.add(f"page-text-close:{fp.domain}",
+                f"页面文字与官方网站{fp.domain}部分重合（{xs:.0%}）", weights, W_TEXT_CLOSE)
     references = [e for f in fingerprints.values() for e in f.emblems]
     match = emblems.best_match(images, references)
     if match is not None:
         out.emblem = match.as_json()
         if match.matched and not gov:
-            weights.append(W_EMBLEM)
-            out.reasons.append(
-                f"非政府域名使用国徽/官方标识图片（感知哈希距离 {match.phash_distance}/64）")
+            out.add("page-emblem", "非政府域名使用国徽/官方标识图片"
+                    f"（感知哈希距离 {match.phash_distance}/64）", weights, W_EMBLEM)
     imitating = bool(weights) or (match is not None and match.matched)
     status = icp.compare(claims, fp.claims)
     out.icp = {"status": status, "claims": claims.as_json(), "official": fp.claims.as_json()}
     if status == icp.ALTERED:
-        weights.append(W_ICP_ALTERED)
-        out.reasons.append(f"页脚备案号{'、'.join(claims.icp)}与官方"
-                           f"{'、'.join(fp.claims.icp)}仅差一两位数字（篡改）")
+        out.add("page-icp-altered", f"页脚备案号{'、'.join(claims.icp)}与官方"
+                f"{'、'.join(fp.claims.icp)}仅差一两位数字（篡改）", weights, W_ICP_ALTERED)
     elif status == icp.SAME and not gov:
-        weights.append(W_ICP_SAME)
-        out.reasons.append(f"冒用官方网站的备案号{'、'.join(claims.icp)}")
+        out.add("page-icp-official", f"冒用官方网站的备案号{'、'.join(claims.icp)}",
+                weights, W_ICP_SAME)
     elif status == icp.MISSING and imitating:
-        weights.append(W_ICP_MISSING)
-        out.reasons.append("页面仿冒官方网站，但页脚没有ICP备案号")
+        out.add("page-icp-missing", "页面仿冒官方网站，但页脚没有ICP备案号",
+                weights, W_ICP_MISSING)
 
 
 def _canary(out: PageSignals, weights: list[float], result: canary_mod.CanaryResult) -> None:
@@ -236,16 +248,16 @@ def _canary(out: PageSignals, weights: list[float], result: canary_mod.CanaryRes
     number = result.canary.cert_number if result.canary else None
     out.canary_number = number
     if result.outcome == canary_mod.VALID:
-        weights.append(W_CANARY)
         why = result.canary.why[0] if result.canary and result.canary.why else ""
-        out.reasons.append(f"查询探针：提交不可能存在的证书编号{number}，网站回复“证书有效”"
-                           f"（{why}）——真实查询系统不会如此")
+        out.add("page-canary-valid", f"查询探针：提交不可能存在的证书编号{number}，网站回复"
+                f"“证书有效”（{why}）——真实查询系统不会如此", weights, W_CANARY)
     elif result.outcome == canary_mod.NOT_FOUND:
-        out.reasons.append(f"查询探针：提交不可能存在的证书编号{number}，网站回复查无此证（正常）")
+        out.add("page-canary-not-found",
+                f"查询探针：提交不可能存在的证书编号{number}，网站回复查无此证（正常）")
     elif result.outcome == canary_mod.UNCLEAR:
-        out.reasons.append("查询探针：已提交，回复既未确认也未否认")
+        out.add("page-canary-unclear", "查询探针：已提交，回复既未确认也未否认")
     elif result.outcome == canary_mod.FAILED:
-        out.reasons.append(f"查询探针未能完成：{result.error}")
+        out.add("page-canary-failed", f"查询探针未能完成：{result.error}")
 
 
 # -- the combined verdict ---------------------------------------------------------------------
@@ -258,16 +270,19 @@ class Verdict:
     label: str
     score: float
     imitates: str | None
-    reasons: list[Any]
+    reasons: list[str]
     page: PageSignals | None = None
+    notes: list[str] = field(default_factory=list)  # Chinese, for the summary and reports
 
     def as_json(self) -> dict[str, Any]:
+        """The check-domain contract, plus `page` (signals, notes) when the page was seen."""
         return {"domain": self.domain, "label": self.label, "score": round(self.score, 3),
                 "imitates": self.imitates, "reasons": self.reasons,
-                "page": self.page.as_json() if self.page else None}
+                "page": self.page.as_json() if self.page else None, "notes": self.notes}
 
 
-def combine(name: Any, page: PageSignals | None, note: str | None = None) -> Verdict:
+def combine(name: Any, page: PageSignals | None,
+            note: tuple[str, str] | None = None) -> Verdict:
     """Name verdict + page evidence. `name` has label, score, imitates, reasons.
 
     - a canary answered "证书有效" is proof: lookalike, whatever the name says (an official
@@ -280,18 +295,23 @@ def combine(name: Any, page: PageSignals | None, note: str | None = None) -> Ver
     imitates = name.imitates or (page.imitates if page else None)
     label, score = name.label, float(name.score)
     if page is None:
+        notes = []
         if note:
-            reasons.append(note)
-        return Verdict(name.domain, label, score, imitates, reasons, None)
+            reasons.append(note[0])
+            notes.append(note[1])
+        return Verdict(name.domain, label, score, imitates, reasons, None, notes)
     reasons += page.reasons
     if name.label == OFFICIAL:
         if page.canary == canary_mod.VALID:
-            reasons.append("注意：官方网站对不可能存在的证书回复有效，请人工核查")
-        return Verdict(name.domain, OFFICIAL, score, name.imitates, reasons, page)
+            page.add("official-vouched-canary",
+                     "注意：官方网站对不可能存在的证书回复有效，请人工核查")
+            reasons.append("official-vouched-canary")
+        return Verdict(name.domain, OFFICIAL, score, name.imitates, reasons, page, page.notes)
     if page.canary == canary_mod.VALID or (page.imitation and not is_gov_cn(name.domain)):
-        return Verdict(name.domain, LOOKALIKE, max(score, page.score), imitates, reasons, page)
+        return Verdict(name.domain, LOOKALIKE, max(score, page.score), imitates, reasons, page,
+                       page.notes)
     return Verdict(name.domain, label, max(score, page.score) if label == LOOKALIKE else score,
-                   imitates, reasons, page)
+                   imitates, reasons, page, page.notes)
 
 
 def fingerprint_visit(v: Visit, created_at: str | None = None, browser: str = "") -> Fingerprint:
@@ -299,3 +319,10 @@ def fingerprint_visit(v: Visit, created_at: str | None = None, browser: str = ""
 
     return from_captures(v.domain, v.pages, created_at or iso(utcnow()),
                          capture_dir=str(v.out.root), browser=browser)
+
+
+def live_check(verdicts: list[Any], watchlist: Any, config: Any) -> Any:
+    """`certwatch check-domain --fetch`: see `hunt.live_check`."""
+    from classifiers.lookalike.hunt import live_check as run
+
+    yield from run(verdicts, watchlist, config)
