@@ -144,8 +144,9 @@ def render(report) -> str:  # noqa: ANN001 - classifiers.lookalike.hunt.HuntRepo
     lines.append(
         f"候选 candidates {report.discovered}（checked {len(report.checked)}），"
         f"可解析 resolving {report.resolving}，已访问 fetched {report.fetched}，"
-        f"仿冒 lookalike {len(report.lookalikes)}；{quiet} 个无法解析（已记录，未访问 / recorded, "
-        f"not fetched）；{report.seconds:.1f} s")
+        f"在线仿冒 live lookalikes {len(report.lookalikes)}；{quiet} 个无法解析（其中名称可疑 "
+        f"{report.name_only_lookalikes}；已记录，未访问 / recorded, not fetched）；"
+        f"{report.seconds:.1f} s")
     if report.fingerprints:
         lines.append(f"官方指纹 fingerprints built: {', '.join(report.fingerprints)}")
     for c in report.lookalikes:

@@ -22,7 +22,7 @@ LOOKALIKES: dict[str, str] = {
 }
 # Query sites that are NOT fakes: another department's genuine portal and a training company.
 OTHER_PORTALS: dict[str, str] = {
-    "mohrss": "www.mohrss.gov.cn",
+    "mot": "www.mot.gov.cn",
     "training": "www.huaxia-jianpei.com",
 }
 

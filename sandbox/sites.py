@@ -10,7 +10,7 @@ from sandbox.content.nights import night_state
 from sandbox.render.gov import CopiedPortal, MirrorPortal, OfficialPortal, ZscxPortal
 from sandbox.render.hostile import Hostile
 from sandbox.render.jobs58 import Jobs58
-from sandbox.render.mohrss import MohrssPortal
+from sandbox.render.mot import MotPortal
 from sandbox.render.page import Site
 from sandbox.render.tieba import Tieba
 from sandbox.render.training import TrainingSite
@@ -31,7 +31,7 @@ LISTING_RENDERERS = {
 def _portals() -> tuple[Site, ...]:
     # The query portals do not change from night to night.
     return (OfficialPortal(), CopiedPortal(), ZscxPortal(), MirrorPortal(), TzzyPortal(),
-            MohrssPortal(), TrainingSite())
+            MotPortal(), TrainingSite())
 
 
 @lru_cache(maxsize=8)

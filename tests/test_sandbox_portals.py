@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from sandbox.hosts import LOOKALIKES, OFFICIAL_SITES, OTHER_PORTALS
-from sandbox.render import mohrss, training
+from sandbox.render import mot, training
 from sandbox.render.gov import NOT_FOUND, VALID, VALID_CERTIFICATES
 from sandbox.server import SandboxServer
 
@@ -77,11 +77,11 @@ def test_hostile_lookalike_redirects_and_answers_json(server: SandboxServer) -> 
 
 
 def test_genuine_portal_and_training_site_do_not_vouch(server: SandboxServer) -> None:
-    gov = OTHER_PORTALS["mohrss"]
+    gov = OTHER_PORTALS["mot"]
     status, text, _ = call(server, "POST", gov, "/cxfw/zgzs/result",
                            form(certNo=IMPOSSIBLE, idCard="110101199003071234"))
-    assert status == 200 and mohrss.NOT_FOUND in text
-    number, (name, id_number, _) = next(iter(mohrss.KNOWN.items()))
+    assert status == 200 and mot.NOT_FOUND in text
+    number, (name, id_number, _) = next(iter(mot.KNOWN.items()))
     text = call(server, "POST", gov, "/cxfw/zgzs/result", form(certNo=number, idCard=id_number))[1]
     assert name in text
     site = OTHER_PORTALS["training"]

@@ -8,11 +8,11 @@ from typing import Any
 from classifiers.lookalike.perceptual import distance
 
 # Out of 64 bits. The sandbox emblem re-sized from 96 to 72 px is 3 (pHash) / 0 (dHash) away;
-# an unrelated square logo is over 30 away on both. Both hashes must agree, unless pHash
-# alone is very close.
-PHASH_MATCH = 10
-DHASH_MATCH = 14
-PHASH_SURE = 4
+# re-encoded as JPEG it is ~16 / ~1 (pHash flips on a symmetric picture's near-zero
+# frequencies); an unrelated square logo is over 30 away on both. So: one hash must be
+# close and the other not far.
+CLOSE = 8
+NOT_FAR = 24
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class EmblemMatch:
 
     @property
     def matched(self) -> bool:
-        return self.phash_distance <= PHASH_SURE or (
-            self.phash_distance <= PHASH_MATCH and self.dhash_distance <= DHASH_MATCH)
+        near, far = sorted((self.phash_distance, self.dhash_distance))
+        return near <= CLOSE and far <= NOT_FAR
 
     def as_json(self) -> dict[str, Any]:
         return {"src": self.src, "reference": self.reference, "matched": self.matched,

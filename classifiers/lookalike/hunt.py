@@ -63,7 +63,14 @@ class HuntReport:
 
     @property
     def lookalikes(self) -> list[Checked]:
-        return [c for c in self.checked if c.verdict.label == pages.LOOKALIKE]
+        """Live sites judged lookalike (names that do not resolve are not counted here)."""
+        return [c for c in self.checked
+                if c.resolution.resolves and c.verdict.label == pages.LOOKALIKE]
+
+    @property
+    def name_only_lookalikes(self) -> int:
+        return sum(1 for c in self.checked
+                   if not c.resolution.resolves and c.verdict.label == pages.LOOKALIKE)
 
 
 def captures_dir(home: Path) -> Path:
