@@ -119,7 +119,8 @@ class PageSignals:
     canary: str = canary_mod.NO_FORM
     canary_number: str | None = None
     hostile: list[str] = field(default_factory=list)
-    score: float = 0.0
+    score: float = 0.0  # all page evidence, canary included
+    imitation_score: float = 0.0  # resemblance to the official site alone (no canary)
     reasons: list[str] = field(default_factory=list)  # stable codes
     notes: list[str] = field(default_factory=list)  # the same in Chinese, for people
 
@@ -132,7 +133,7 @@ class PageSignals:
 
     @property
     def imitation(self) -> bool:
-        return self.score >= IMITATION_THRESHOLD
+        return self.imitation_score >= IMITATION_THRESHOLD
 
     def as_json(self) -> dict[str, Any]:
         return {"live": self.live, "final_url": self.final_url, "status": self.status,
@@ -142,7 +143,8 @@ class PageSignals:
                 "text_similarity": round(self.text_similarity, 3), "form_asks": self.form_asks,
                 "emblem": self.emblem, "icp": self.icp, "canary": self.canary,
                 "canary_number": self.canary_number, "hostile": self.hostile,
-                "score": round(self.score, 3), "reasons": self.reasons, "notes": self.notes}
+                "score": round(self.score, 3), "imitation_score": round(self.imitation_score, 3),
+                "reasons": self.reasons, "notes": self.notes}
 
 
 def is_gov_cn(domain: str) -> bool:
@@ -187,6 +189,7 @@ def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None =
         counts = best is not None and best.domain != v.domain
         out.add("page-query-form:" + "+".join(out.form_asks),
                 f"页面有证书查询表单，要求填写{asked}", weights if counts else None, W_QUERY_FORM)
+    out.imitation_score = _noisy_or(weights)
     _canary(out, weights, v.canary)
     hostile = [f"弹窗“{d['message'][:30]}”" for d in last.dialogs[:2]]
     hostile += [f"自动打开新窗口 {u}" for u in last.popups[:2]]
@@ -195,13 +198,17 @@ def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None =
     if hostile:
         out.hostile = hostile
         out.add("page-hostile", "可疑页面行为：" + "；".join(hostile), weights, W_HOSTILE)
-    score = 1.0
-    for w in weights:
-        score *= 1.0 - w
-    out.score = 1.0 - score if weights else 0.0
+    out.score = _noisy_or(weights)
     if out.imitation or out.canary == canary_mod.VALID:
         out.imitates = out.compared_with
     return out
+
+
+def _noisy_or(weights: list[float]) -> float:
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - w
+    return 1.0 - miss
 
 
 def _compare(out: PageSignals, weights: list[float], fp: Fingerprint, titles: list[str],
