@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from classifiers.lookalike.errors import InvalidDomain
 
 _ASCII_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+# A whole valid name in one C call: 2+ labels of 1–63 letters, digits or inner hyphens.
+_VALID_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                         r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -37,7 +40,10 @@ def strip_url(text: str) -> str:
 
 def normalize(raw: str) -> Host:
     """Validate one hostname; raise InvalidDomain saying what is wrong with it."""
-    text = strip_url(raw.strip()).lower().rstrip(".")
+    text = raw.strip().lower()
+    if len(text) <= 253 and _VALID_HOST.fullmatch(text) and "xn--" not in text:
+        return Host(text, text)  # the common case, checked in one regex
+    text = strip_url(text).rstrip(".")
     if not text:
         raise InvalidDomain("empty name")
     if text.isascii():

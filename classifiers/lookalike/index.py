@@ -31,6 +31,7 @@ WEIGHTS = {
 }
 THRESHOLD = 0.5
 MIN_BRAND = 5  # shorter tokens only count when a label is made of known tokens
+NEAR2 = 10  # brands this long also match at edit distance 2
 
 GOV_SUFFIXES = frozenset({"gov.cn", "xn--zfr164b"})  # .gov.cn and .政务: registration restricted
 
@@ -50,11 +51,18 @@ class NameIndex:
     long_re: re.Pattern[str]
     any_re: re.Pattern[str]
     seg_re: re.Pattern[str]
-    strip_re: re.Pattern[str]
+    prefix_re: re.Pattern[str]  # known tokens (or digits) at the start of a label
+    suffix_re: re.Pattern[str]  # the same at the end, matched on the reversed label
     brands: list[str]
+    near_first: dict[tuple[str, int], tuple[str, ...]]  # (first char, length ±1) → brands
+    near_last: dict[tuple[str, int], tuple[str, ...]]  # (last char, length ±1) → brands
+    long_brands: dict[int, list[str]]  # name length → brands of 10+ letters within 2 of it
     embedded: list[tuple[str, int]]  # official host without www, site index — longest first
     region_sites: dict[str, frozenset[int]]
     generic: frozenset[str]
+    tld_labels: frozenset[str]  # last labels of every public-suffix rule
+    suffix_rules: frozenset[str]  # the rules themselves ("com.cn", "*.ck", "!www.ck")
+    official_tails: tuple[str, ...]  # ".gov.cn", ".mohurd.gov.cn" …: never the fast path
     glyphs: homoglyphs.Homoglyphs
 
 
@@ -137,17 +145,38 @@ def _build(watchlist: Watchlist) -> NameIndex:
     everything = sorted(tokens)
     alternation = pattern(everything)
     brands = sorted(t for t, i in tokens.items() if i.kind == "brand" and len(t) >= MIN_BRAND)
+    near_first: dict[tuple[str, int], list[str]] = {}
+    near_last: dict[tuple[str, int], list[str]] = {}
+    for brand in brands:
+        for size in range(len(brand) - 1, len(brand) + 2):
+            near_first.setdefault((brand[0], size), []).append(brand)
+            if brand[-1] != brand[0]:
+                near_last.setdefault((brand[-1], size), []).append(brand)
+    long_brands: dict[int, list[str]] = {}
+    for brand in (b for b in brands if len(b) >= NEAR2):
+        for size in range(len(brand) - 2, len(brand) + 3):
+            long_brands.setdefault(size, []).append(brand)
     embedded = sorted(((h, i) for h, i in official_hosts.items() if "." in h),
                       key=lambda item: -len(item[0]))
+    rules = frozenset(psl.extractor().tlds)
+    tails = (".gov.cn", ".xn--zfr164b", *sorted("." + r for r in registered),
+             *sorted("." + h for h in official_hosts))
     return NameIndex(
+        tld_labels=frozenset(r.rsplit(".", 1)[-1] for r in rules),
+        suffix_rules=rules,
+        official_tails=tails,
         official_hosts=official_hosts,
         official_registered=frozenset(registered),
         tokens=tokens,
         long_re=re.compile(pattern(t for t in everything if len(t) >= MIN_BRAND)),
         any_re=re.compile(alternation),
         seg_re=re.compile(f"(?:{alternation}|[0-9]+)+"),
-        strip_re=re.compile(f"^(?:{alternation}|[0-9])+|(?:{alternation}|[0-9])+$"),
+        prefix_re=re.compile(f"(?:{alternation}|[0-9]+)"),
+        suffix_re=re.compile(f"(?:{pattern(t[::-1] for t in everything)}|[0-9]+)"),
         brands=brands,
+        near_first={k: tuple(v) for k, v in near_first.items()},
+        near_last={k: tuple(v) for k, v in near_last.items()},
+        long_brands=long_brands,
         embedded=embedded,
         region_sites=region_sites,
         generic=generic,

@@ -15,7 +15,14 @@ from rapidfuzz.process import extractOne
 
 from classifiers.lookalike import hostnames, psl
 from classifiers.lookalike.homoglyphs import confusable_script, mixed_script
-from classifiers.lookalike.index import GOV_SUFFIXES, THRESHOLD, WEIGHTS, NameIndex, index_for
+from classifiers.lookalike.index import (
+    GOV_SUFFIXES,
+    NEAR2,
+    THRESHOLD,
+    WEIGHTS,
+    NameIndex,
+    index_for,
+)
 from classifiers.lookalike.watchlist import Watchlist
 
 LABELS = ("lookalike", "official", "benign")
@@ -45,6 +52,14 @@ def analyze_domain(domain: str, watchlist: Watchlist) -> NameVerdict:
     """Score one hostname (Unicode, punycode or a URL); raises InvalidDomain for bad names."""
     index = index_for(watchlist)
     host = hostnames.normalize(domain)
+    name = host.ascii
+    if not host.is_idn and _plainly_benign(index, name):
+        return NameVerdict(name, "benign", 0.0, None, [])
+    return _analyze(index, watchlist, domain, host)
+
+
+def _analyze(index: NameIndex, watchlist: Watchlist, domain: str,
+             host: hostnames.Host) -> NameVerdict:
     name = host.ascii
     parts = psl.split(name)
     if not parts.suffix or not parts.domain:
@@ -97,16 +112,7 @@ def _score(index: NameIndex, watchlist: Watchlist, host: hostnames.Host,
         if parts.suffix.endswith("cn") and parts.domain.endswith("gov") and parts.domain != "gov":
             hit("gov-before-cn")
 
-    for label in folded.split("."):
-        if not label or label in index.generic:
-            continue
-        pieces = label.split("-")
-        if len(pieces) > 1:
-            pieces.append(label.replace("-", ""))
-        for piece in pieces:
-            if piece and piece not in index.generic:
-                _piece(index, piece, raw_body, hit)
-
+    _pieces(index, folded, raw_body, hit)
     regions = {key.split(":", 1)[1] for key in signals if key.startswith("region:")}
     if regions:
         for key, (_, sites) in list(signals.items()):
@@ -116,6 +122,44 @@ def _score(index: NameIndex, watchlist: Watchlist, host: hostnames.Host,
                         hit("region-department", f"{region}+{key.split(':', 1)[1]}",
                             sites & index.region_sites[region])
     return _verdict(index, watchlist, host.unicode, signals, regions)
+
+
+def _plainly_benign(index: NameIndex, name: str) -> bool:
+    """The fast path for the bulk of a feed: a valid name with no signal at all.
+
+    Decides without tldextract: the piece checks run on every label but the last (a superset
+    of the registrable part), and anything official, governmental, IDN, "gov"-bearing or
+    close to a public suffix goes to the full analysis. tests/test_lookalike_names.py checks
+    it agrees with the full path.
+    """
+    head, _, last = name.rpartition(".")
+    if last not in index.tld_labels or ("." + name).endswith(index.official_tails):
+        return False
+    rules = index.suffix_rules
+    if name in rules or (f"*.{name.partition('.')[2]}" in rules and f"!{name}" not in rules):
+        return False  # the whole name is a public suffix: let the full path reject it
+    folded = index.glyphs.fold(head)
+    if "gov" in folded:
+        return False
+    found: list[str] = []
+
+    def hit(code: str, detail: str = "", sites: frozenset[int] = frozenset()) -> None:
+        found.append(code)
+
+    _pieces(index, folded, head, hit)
+    return not found
+
+
+def _pieces(index: NameIndex, folded: str, raw: str, hit) -> None:
+    for label in folded.split("."):
+        if not label or label in index.generic:
+            continue
+        pieces = label.split("-")
+        if len(pieces) > 1:
+            pieces.append(label.replace("-", ""))
+        for piece in pieces:
+            if piece and piece not in index.generic:
+                _piece(index, piece, raw, hit)
 
 
 def _body(parts: psl.Parts) -> str:
@@ -143,8 +187,16 @@ def _piece(index: NameIndex, piece: str, raw: str, hit) -> None:
                 _token(index, token, hit)
     if brand_found or len(piece) < 4:
         return
-    _near(index, piece, hit)
-    core = index.strip_re.sub("", piece)
+    if _near(index, piece, hit) or len(piece) < 7:
+        return
+    # zlaqmohrud, mohrudcx: known tokens glued to a misspelt brand.
+    core = piece
+    head = index.prefix_re.match(core)
+    if head:
+        core = core[head.end():]
+    tail = index.suffix_re.match(core[::-1])
+    if tail:
+        core = core[:len(core) - tail.end()]
     if core != piece and len(core) >= 4:
         _near(index, core, hit)
 
@@ -157,14 +209,29 @@ def _token(index: NameIndex, token: str, hit) -> None:
         hit(info.kind, token, info.sites)
 
 
-def _near(index: NameIndex, text: str, hit) -> None:
-    best = extractOne(text, index.brands, scorer=OSA.distance, score_cutoff=2)
+def _near(index: NameIndex, text: str, hit) -> bool:
+    """Edit distance 1 (2 for brands of 10+ letters) to a brand, transpositions counting 1.
+
+    One edit leaves the first or the last character in place (names of 3+ letters), so the
+    candidates are the few brands of about the same length sharing one of them.
+    """
+    size = len(text)
+    first = index.near_first.get((text[0], size), ())
+    last = index.near_last.get((text[-1], size), ())
+    best: tuple[int, str] | None = None
+    for brand in (*first, *last):
+        if OSA.distance(text, brand, score_cutoff=1) == 1 and (best is None or brand < best[1]):
+            best = (1, brand)
+    if best is None and size >= NEAR2 - 2:
+        bucket = index.long_brands.get(size)
+        if bucket:
+            match = extractOne(text, bucket, scorer=OSA.distance, score_cutoff=2)
+            if match is not None and match[1] > 0:
+                best = (match[1], match[0])
     if best is None:
-        return
-    brand, distance, _ = best
-    allowed = 1 if len(brand) < 8 else 2
-    if 0 < distance <= allowed:
-        hit("brand-near", brand, index.tokens[brand].sites)
+        return False
+    hit("brand-near", best[1], index.tokens[best[1]].sites)
+    return True
 
 
 def _chinese(index: NameIndex, watchlist: Watchlist, body: str, hit) -> None:
