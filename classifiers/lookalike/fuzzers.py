@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from classifiers.lookalike import psl
 from classifiers.lookalike.errors import LookalikeError
 from classifiers.lookalike.homoglyphs import load as load_homoglyphs
-from classifiers.lookalike.index import GOV_SUFFIXES, MIN_BRAND
+from classifiers.lookalike.index import GOV_SUFFIXES, MIN_BRAND, index_for
 from classifiers.lookalike.watchlist import Site, Watchlist
 
 VOWELS = "aeiou"
@@ -62,6 +62,7 @@ def permutations(watchlist: Watchlist, names: Sequence[str] | None = None,
     if unknown:
         raise UnknownFuzzer(f"unknown fuzzer(s) {', '.join(unknown)}; "
                             f"choose from {', '.join(FUZZERS)}")
+    official = index_for(watchlist).official_tails
     seen_brands: set[str] = set()
     for target in targets(watchlist):
         # Sites sharing a brand (zlaq/jzsc/www.mohurd) mutate it once, for the first site.
@@ -71,7 +72,8 @@ def permutations(watchlist: Watchlist, names: Sequence[str] | None = None,
                         target.keyboard, target.queries, target.region_spellings)
         for name in chosen:
             for domain in FUZZERS[name](target):
-                yield domain, name, target.site.host
+                if not ("." + domain).endswith(official):
+                    yield domain, name, target.site.host
 
 
 def targets(watchlist: Watchlist) -> Iterator[Target]:
@@ -245,8 +247,6 @@ def vowel_swap(label: str, target: Target) -> Iterator[str]:
 @_composed
 def tld_swap(target: Target) -> Iterator[str]:
     """the official name on a suffix anyone can buy: mohurd.com, zjt-hubei.cn"""
-    if len(target.core) < 4:  # mem.com says nothing by itself
-        return
     for suffix in target.suffixes:
         if f"{target.core}.{suffix}" == target.official:
             continue

@@ -20,6 +20,7 @@ WEIGHTS = {
     "zh-agency": 0.6,          # 住建, 应急管理 … in an IDN label
     "mixed-script": 0.6,       # Latin and Cyrillic/Greek letters in one label
     "gov-before-cn": 0.6,      # mohurdgov.cn, mohurd-gov.cn
+    "official-label": 0.6,     # an official host's own label as the whole name: mem.com
     "region-department": 0.5,  # hubei + zjt: a province department's name
     "confusable-script": 0.5,  # a Cyrillic label that reads as Latin
     "token": 0.3,              # a short official label, initialism or pinyin word
@@ -60,6 +61,7 @@ class NameIndex:
     embedded: list[tuple[str, int]]  # official host without www, site index — longest first
     region_sites: dict[str, frozenset[int]]
     generic: frozenset[str]
+    host_labels: dict[str, frozenset[int]]  # labels of official hosts (mem, zlaq, gzjs …)
     tld_labels: frozenset[str]  # last labels of every public-suffix rule
     suffix_rules: frozenset[str]  # the rules themselves ("com.cn", "*.ck", "!www.ck")
     official_tails: tuple[str, ...]  # ".gov.cn", ".mohurd.gov.cn" …: never the fast path
@@ -129,6 +131,12 @@ def _build(watchlist: Watchlist) -> NameIndex:
             info.sites = frozenset(i for i, s in enumerate(watchlist.sites)
                                    if token in s.tokens or token in s.initialism)
 
+    host_labels: dict[str, set[int]] = {}
+    for index, site in enumerate(watchlist.sites):
+        parts = psl.split(site.host)
+        for label in (parts.subdomain.split(".") if parts.subdomain else []) + [parts.domain]:
+            if label and label not in generic and label not in region_spelling:
+                host_labels.setdefault(label, set()).add(index)
     official_hosts: dict[str, int] = {}
     registered = set()
     for index, site in enumerate(watchlist.sites):
@@ -150,8 +158,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
     for brand in brands:
         for size in range(len(brand) - 1, len(brand) + 2):
             near_first.setdefault((brand[0], size), []).append(brand)
-            if brand[-1] != brand[0]:
-                near_last.setdefault((brand[-1], size), []).append(brand)
+            near_last.setdefault((brand[-1], size), []).append(brand)
     long_brands: dict[int, list[str]] = {}
     for brand in (b for b in brands if len(b) >= NEAR2):
         for size in range(len(brand) - 2, len(brand) + 3):
@@ -162,6 +169,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
     tails = (".gov.cn", ".xn--zfr164b", *sorted("." + r for r in registered),
              *sorted("." + h for h in official_hosts))
     return NameIndex(
+        host_labels={k: frozenset(v) for k, v in host_labels.items()},
         tld_labels=frozenset(r.rsplit(".", 1)[-1] for r in rules),
         suffix_rules=rules,
         official_tails=tails,

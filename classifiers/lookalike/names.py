@@ -113,6 +113,9 @@ def _score(index: NameIndex, watchlist: Watchlist, host: hostnames.Host,
             hit("gov-before-cn")
 
     _pieces(index, folded, raw_body, hit)
+    label = index.glyphs.fold(parts.domain)
+    if label in index.host_labels:
+        hit("official-label", label, index.host_labels[label])
     regions = {key.split(":", 1)[1] for key in signals if key.startswith("region:")}
     if regions:
         for key, (_, sites) in list(signals.items()):
@@ -139,7 +142,7 @@ def _plainly_benign(index: NameIndex, name: str) -> bool:
     if name in rules or (f"*.{name.partition('.')[2]}" in rules and f"!{name}" not in rules):
         return False  # the whole name is a public suffix: let the full path reject it
     folded = index.glyphs.fold(head)
-    if "gov" in folded:
+    if "gov" in folded or any(label in index.host_labels for label in folded.split(".")):
         return False
     found: list[str] = []
 
