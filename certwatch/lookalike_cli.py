@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from certwatch.config import Config
 from certwatch.errors import UserError
@@ -42,12 +43,13 @@ def cmd_check_domain(args: argparse.Namespace, config: Config) -> int:
         raise CheckDomainError("give DOMAIN arguments or --in FILE")
     if args.fetch:
         _require_fetch()
+    source = _open_input(args.infile)  # before any output: a missing file is a usage error
     extra = user_watchlist_path(config.home)
     watchlist = load_watchlist(extra if extra.is_file() else None)
     invalid = 0
     verdicts = []
     out = sys.stdout
-    for domain in _domains(args.domains, args.infile):
+    for domain in _domains(args.domains, source):
         try:
             verdict = analyze_domain(domain, watchlist)
         except InvalidDomain as exc:
@@ -69,18 +71,26 @@ def cmd_check_domain(args: argparse.Namespace, config: Config) -> int:
     return EXIT_USAGE if invalid else EXIT_OK
 
 
-def _domains(arguments: list[str], infile: str | None) -> Iterator[str]:
-    yield from arguments
+def _open_input(infile: str | None) -> TextIO | None:
     if infile is None:
-        return
+        return None
     if infile == "-":
-        yield from _lines(sys.stdin)
-        return
+        return sys.stdin
     try:
-        with open(infile, encoding="utf-8", errors="replace") as fh:
-            yield from _lines(fh)
+        return open(infile, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as exc:
         raise CheckDomainError(f"cannot read {infile}: {exc.strerror or exc}") from None
+
+
+def _domains(arguments: list[str], source: TextIO | None) -> Iterator[str]:
+    yield from arguments
+    if source is None:
+        return
+    try:
+        yield from _lines(source)
+    finally:
+        if source is not sys.stdin:
+            source.close()
 
 
 def _lines(lines: Iterable[str]) -> Iterator[str]:
