@@ -1,1 +1,5 @@
-"""Lookalike government query sites: name analysis, discovery, page analysis and the hunt."""
+"""Lookalike government sites, the name side: watchlist, offline name analysis, discovery.
+
+Stable API (used by the page side and the CLI):
+`watchlist.load_watchlist`, `names.analyze_domain`, `discovery.candidates`.
+"""
