@@ -7,7 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from classifiers.lookalike import canary, emblems, forms, icp, perceptual, similarity
+from certwatch.errors import UserError
+from classifiers.lookalike import canary, emblems, fingerprint, forms, icp, perceptual, similarity
 from sandbox.render.emblem import emblem_png, logo_png
 from sandbox.render.gov import COPY_ICP, OFFICIAL_ICP
 
@@ -105,3 +106,16 @@ def test_canary_answers_are_read_from_what_the_submission_added() -> None:
     assert canary.classify_answer(canary.added_lines(before, before + "\n证书有效\n姓名 王")) \
         == canary.VALID
     assert canary.classify_answer(canary.added_lines(before, before)) == canary.UNCLEAR
+
+
+def test_fingerprint_round_trip_and_a_damaged_file(tmp_path) -> None:  # noqa: ANN001
+    fp = fingerprint.Fingerprint("zlaq.mohurd.gov.cn", "2026-12-07T00:00:00Z", ["http://x/"],
+                                 ["全国工程质量安全监管信息平台"], {1, 2, 3}, [["cert_number"]],
+                                 [{"src": "e.png", "phash": "00ff", "dhash": "ff00"}],
+                                 icp.Claims(("京ICP备05005012号-3",), ()))
+    fingerprint.save(tmp_path, fp)
+    assert fingerprint.load_all(tmp_path)["zlaq.mohurd.gov.cn"].as_json() == fp.as_json()
+    fingerprint.path_for(tmp_path, "broken.gov.cn").write_text("{not json", "utf-8")
+    with pytest.raises(fingerprint.FingerprintError) as caught:
+        fingerprint.load_all(tmp_path)
+    assert isinstance(caught.value, UserError) and "--refresh-fingerprints" in str(caught.value)

@@ -14,11 +14,12 @@ from typing import Any
 
 from classifiers.lookalike import forms, icp, similarity
 from classifiers.lookalike.capture import PageCapture
+from classifiers.lookalike.errors import LookalikeError
 
 FORMAT = 1
 
 
-class FingerprintError(ValueError):
+class FingerprintError(LookalikeError):
     """A stored fingerprint file is unreadable or of another format; rebuild it."""
 
 
