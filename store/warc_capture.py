@@ -102,6 +102,8 @@ class CaptureWriter:
         self._rows: list[dict[str, Any]] = []
         self._last_flush = time.monotonic()
         self._originals: dict[str, _Original] = {}
+        self._rel_for: Path | None = None
+        self._rel = ""
         self.records = 0
         self.revisits = 0
         self.bytes = 0
@@ -194,22 +196,23 @@ class CaptureWriter:
         main_id: str | None = None
         for exchange in capture.exchanges:
             body = exchange.response.body
-            digest = hashlib.sha256(body).hexdigest() if body else None
-            original = self._originals.get(digest) if digest else None
+            sha = hashlib.sha256(body).digest() if body else None
+            original = self._originals.get(sha.hex()) if sha else None
             if original is not None:
                 written = archive.write_revisit(
                     exchange.url, exchange.response, date=exchange.received_at,
                     refers_to=original.record_id, refers_to_uri=original.uri,
-                    refers_to_date=original.date, ip_address=exchange.ip_address)
+                    refers_to_date=original.date, ip_address=exchange.ip_address,
+                    payload_sha=sha)
                 self.revisits += 1
             else:
                 written = archive.write_response(
                     exchange.url, exchange.response, date=exchange.received_at,
-                    ip_address=exchange.ip_address)
-                if digest:
-                    self._originals[digest] = _Original(written.record_id, written.target_uri,
-                                                        written.date)
-            self._index(capture, written, exchange.role, payload=digest,
+                    ip_address=exchange.ip_address, payload_sha=sha)
+                if sha:
+                    self._originals[sha.hex()] = _Original(
+                        written.record_id, written.target_uri, written.date)
+            self._index(capture, written, exchange.role, payload=sha.hex() if sha else None,
                         refers_to=original.record_id if original else None,
                         content_type=_header(exchange.response.headers, "content-type"),
                         status=exchange.status, ip=exchange.ip_address,
@@ -221,8 +224,7 @@ class CaptureWriter:
                                             concurrent_to=written.record_id)
             self._index(capture, request, exchange.role, at=exchange.sent_at,
                         url=exchange.url, concurrent_to=written.record_id,
-                        payload=hashlib.sha256(exchange.request.body).hexdigest()
-                        if exchange.request.body else None)
+                        payload=request.payload_sha256 if exchange.request.body else None)
             if exchange.certificate:
                 cert = archive.write_blob(
                     "metadata", exchange.url, exchange.certificate, exchange.certificate_type,
@@ -230,13 +232,13 @@ class CaptureWriter:
                 self._index(capture, cert, "certificate", at=exchange.received_at,
                             url=exchange.url, concurrent_to=written.record_id,
                             content_type=exchange.certificate_type,
-                            payload=hashlib.sha256(exchange.certificate).hexdigest())
+                            payload=cert.payload_sha256)
         for blob in capture.blobs:
             written = archive.write_blob("resource", blob.uri, blob.data, blob.content_type,
                                          date=blob.at, concurrent_to=main_id)
             self._index(capture, written, blob.role, at=blob.at, url=capture.page_url,
                         concurrent_to=main_id, content_type=blob.content_type,
-                        payload=hashlib.sha256(blob.data).hexdigest())
+                        payload=written.payload_sha256)
 
     def _index(self, capture: PageCapture, written: WrittenRecord, role: str, *,
                at: datetime, url: str, payload: str | None = None,
@@ -252,20 +254,26 @@ class CaptureWriter:
             "listing_key": capture.listing_key, "referrer": capture.referrer,
             "record_type": written.record_type, "warc_record_id": written.record_id,
             "concurrent_to": concurrent_to, "refers_to": refers_to,
-            "path": written.path.relative_to(self.home).as_posix(),
+            "path": self._relative(written.path),
             "offset": written.offset, "length": written.length,
             "payload_sha256": payload, "record_sha256": written.record_sha256,
             "captured_at": at, "content_type": content_type[:200] if content_type else None,
             "http_status": status, "ip_address": ip,
         })
 
+    def _relative(self, path: Path) -> str:
+        if path != self._rel_for:
+            self._rel_for, self._rel = path, path.relative_to(self.home).as_posix()
+        return self._rel
+
     def _flush_rows(self) -> None:
         self._last_flush = time.monotonic()
         if not self._rows:
             return
         rows, self._rows = self._rows, []
-        with Session(self._engine_now()) as session, session.begin():
-            session.execute(insert(WarcRecordRow), rows)
+        # Core executemany: the ORM bulk path would issue one INSERT per row here.
+        with self._engine_now().begin() as conn:
+            conn.execute(insert(WarcRecordRow.__table__), rows)
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
