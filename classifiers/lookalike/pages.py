@@ -153,7 +153,8 @@ def is_gov_cn(domain: str) -> bool:
 
 def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None = None
             ) -> PageSignals:
-    """Score the visit against the fingerprints (the one `prefer`red by the name, else best)."""
+    """Score the visit against the closest fingerprint (`prefer`, the host the name imitates,
+    wins a near tie); a site that has a fingerprint of its own is compared with that."""
     if not v.live:
         dead = PageSignals(live=False)
         dead.add("page-unreachable", f"页面无法打开：{v.landing.error or '无响应'}")
@@ -169,11 +170,10 @@ def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None =
                         tuple(dict.fromkeys(c for p in v.pages for c in p.claims.gongan)))
     own = fingerprints.get(v.domain)
     candidates = [own] if own else list(fingerprints.values())
-    best, best_key = None, (-1.0, -1.0)
-    for fp in candidates:
-        key = (1.0 if fp.domain == prefer else 0.0,
-               max(similarity.title_similarity(t, fp.titles) for t in titles)
-               + similarity.containment(mine, fp.shingles))
+    best, best_key = None, -1.0
+    for fp in sorted(candidates, key=lambda f: f.domain):
+        key = (max(similarity.title_similarity(t, fp.titles) for t in titles)
+               + similarity.containment(mine, fp.shingles) + (0.05 if fp.domain == prefer else 0))
         if key > best_key:
             best, best_key = fp, key
     weights: list[float] = []
