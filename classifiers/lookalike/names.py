@@ -98,9 +98,9 @@ def _score(index: NameIndex, watchlist: Watchlist, host: hostnames.Host,
     if host.is_idn:
         for label in raw_body.split("."):
             if mixed_script(label):
-                hit("mixed-script", index.glyphs.fold(label))
+                hit("mixed-script", _ascii(index.glyphs.fold(label)))
             elif confusable_script(label):
-                hit("confusable-script", index.glyphs.fold(label))
+                hit("confusable-script", _ascii(index.glyphs.fold(label)))
         if not raw_body.isascii():
             _chinese(index, watchlist, raw_body, hit)
 
@@ -194,6 +194,11 @@ def _pieces(index: NameIndex, folded: str, raw: str, hit) -> None:
                 _piece(index, piece, raw, hit)
 
 
+def _ascii(label: str) -> str:
+    """Reasons stay ASCII: a label the folding could not make ASCII is shown as punycode."""
+    return label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+
+
 def _body(parts: psl.Parts) -> str:
     return f"{parts.subdomain}.{parts.domain}" if parts.subdomain else parts.domain
 
@@ -276,12 +281,12 @@ def _nearest(index: NameIndex, text: str) -> str | None:
 
 def _chinese(index: NameIndex, watchlist: Watchlist, body: str, hit) -> None:
     vocab = watchlist.vocabulary
-    for word in vocab.zh_agency:
+    for word, ident in vocab.zh_agency.items():
         if word in body:
-            hit("zh-agency", word, _sites_named(watchlist, word))
-    for word in vocab.zh_query:
+            hit("zh-agency", ident, _sites_named(watchlist, word))
+    for word, ident in vocab.zh_query.items():
         if word in body:
-            hit("zh-query", word)
+            hit("zh-query", ident)
 
 
 def _sites_named(watchlist: Watchlist, word: str) -> frozenset[int]:
