@@ -104,6 +104,15 @@ def test_each_trick_names_its_reason(watchlist: Watchlist, domain: str, reason: 
     assert verdict.imitates == imitates
 
 
+def test_sandbox_hosts(watchlist: Watchlist) -> None:
+    assert analyze_domain("zlaq.mohurd.gov.cn", watchlist).label == "official"
+    for fake in ("zlaq-mohurd.cn", "www.mohurd-zscx.com"):
+        verdict = analyze_domain(fake, watchlist)
+        assert verdict.label == "lookalike" and verdict.imitates == "zlaq.mohurd.gov.cn"
+    for site in ("jobs.58-sandbox.cn", "www.zhipin-sandbox.cn", "tieba.baidu-sandbox.cn"):
+        assert analyze_domain(site, watchlist).label == "benign"
+
+
 def test_unicode_and_punycode_forms_agree(watchlist: Watchlist) -> None:
     unicode_name = "zlaq.mоhurd.com"  # Cyrillic о
     puny = "zlaq.xn--mhurd-jye.com"

@@ -128,6 +128,13 @@ def _build(watchlist: Watchlist) -> NameIndex:
         add(spelling, "region", region=region)
     region_sites = {r: frozenset(i for i, s in enumerate(watchlist.sites) if s.region == r)
                     for r in vocab.regions}
+    # Query words point to the query portals (查询 in the name or a title): a name saying
+    # "zscx" next to "mohurd" imitates the certificate query, not the ministry's home page.
+    portals = frozenset(i for i, s in enumerate(watchlist.sites)
+                        if "查询" in s.name or any("查询" in t for t in s.titles))
+    for info in tokens.values():
+        if info.kind == "query-word":
+            info.sites = portals
     # Department tokens point to every site that lists them.
     for token, info in tokens.items():
         if not info.sites and info.kind == "token":
