@@ -108,7 +108,10 @@ def _build(watchlist: Watchlist) -> NameIndex:
         for token in site.initialism:
             add(token, "brand" if len(token) >= MIN_BRAND else "token", own)
         if site.pinyin:
-            add(site.pinyin.replace(" ", ""), "brand", own)
+            syllables = site.pinyin.split()
+            add("".join(syllables), "brand", own)
+            initials = "".join(x[0] for x in syllables)  # 全国特种作业… → qgtzzy…
+            add(initials, "brand" if len(initials) >= MIN_BRAND else "token", own)
         parts = psl.split(site.host)
         for label in (parts.subdomain.split(".") if parts.subdomain else []) + [parts.domain]:
             # chinamine-safety counts whole (chinaminesafety); "chinamine" alone is too close
