@@ -14,6 +14,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from classifiers.lookalike import hostnames, psl
+from classifiers.lookalike.errors import InvalidDomain
 from classifiers.lookalike.homoglyphs import confusable_script, mixed_script
 from classifiers.lookalike.index import (
     GOV_SUFFIXES,
@@ -63,8 +64,6 @@ def _analyze(index: NameIndex, watchlist: Watchlist, domain: str,
     name = host.ascii
     parts = psl.split(name)
     if not parts.suffix or not parts.domain:
-        from classifiers.lookalike.errors import InvalidDomain
-
         raise InvalidDomain(f"{domain.strip()!r}: no registrable domain under a public suffix")
     shown = host.unicode
     site = index.official_hosts.get(name.removeprefix("www."))
@@ -104,16 +103,19 @@ def _score(index: NameIndex, watchlist: Watchlist, host: hostnames.Host,
         if not raw_body.isascii():
             _chinese(index, watchlist, raw_body, hit)
 
+    label = index.glyphs.fold(parts.domain)  # the registrable label, folded
     if "gov" in folded:
         if _GOV_CN_SUB.search(folded):
             hit("gov-cn-subdomain", "", _embedded(index, folded))
         elif _GOV_CN_DASH.search(folded):
             hit("gov-cn-dash")
-        if parts.suffix.endswith("cn") and parts.domain.endswith("gov") and parts.domain != "gov":
+        if parts.suffix.endswith("cn") and label.endswith("gov") and label != "gov":
             hit("gov-before-cn")
 
     _pieces(index, folded, raw_body, hit)
-    label = index.glyphs.fold(parts.domain)
+    if "gov-token:gov" in signals and any(
+            key in signals for key in ("gov-cn-subdomain", "gov-cn-dash", "gov-before-cn")):
+        del signals["gov-token:gov"]  # the same "gov" already counted as a gov.cn trick
     if label in index.host_labels:
         hit("official-label", label, index.host_labels[label])
     regions = {key.split(":", 1)[1] for key in signals if key.startswith("region:")}
