@@ -1,0 +1,111 @@
+"""The review queue: flagged items by risk, with filters, search, counts and pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from store.models import Listing, Source
+from store.review_models import STATUSES, ReviewCase, ReviewFacet
+
+PAGE_SIZE = 50
+# "flagged": anything the classifier did not call benign.
+LABEL_CHOICES = ("flagged", "guazheng", "fake_cert", "exam_fraud", "benign", "all")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    label: str = "flagged"
+    status: str | None = None
+    source: str | None = None
+    region: str | None = None
+    cert: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    min_score: float | None = None
+    q: str | None = None
+    page: int = 1
+
+
+@dataclass
+class QueuePage:
+    items: list[dict]
+    counts: dict[str, int]
+    total: int
+    page: int
+    pages: int
+    filters: QueueFilter = field(default_factory=QueueFilter)
+
+
+def _status_expr():  # noqa: ANN202 - SQL expression
+    return func.coalesce(ReviewCase.status, "pending")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _facet(name: str, value: str):  # noqa: ANN202 - SQL expression
+    return exists().where(ReviewFacet.kind == "listing", ReviewFacet.item_id == Listing.id,
+                          ReviewFacet.facet == name, ReviewFacet.value == value)
+
+
+def _filtered(stmt: Select, flt: QueueFilter) -> Select:
+    stmt = (stmt.select_from(Listing).join(Source, Source.id == Listing.source_id)
+            .outerjoin(ReviewCase, and_(ReviewCase.kind == "listing",
+                                        ReviewCase.item_id == Listing.id)))
+    if flt.label == "flagged":
+        stmt = stmt.where(Listing.label.in_(("guazheng", "fake_cert", "exam_fraud")))
+    elif flt.label != "all":
+        stmt = stmt.where(Listing.label == flt.label)
+    if flt.source:
+        stmt = stmt.where(Source.name == flt.source)
+    if flt.region:
+        stmt = stmt.where(_facet("region", flt.region))
+    if flt.cert:
+        stmt = stmt.where(_facet("cert", flt.cert))
+    if flt.date_from:
+        stmt = stmt.where(Listing.first_seen >= datetime.combine(flt.date_from, time(), UTC))
+    if flt.date_to:
+        end = datetime.combine(flt.date_to + timedelta(days=1), time(), UTC)
+        stmt = stmt.where(Listing.first_seen < end)
+    if flt.min_score is not None:
+        stmt = stmt.where(Listing.score >= flt.min_score)
+    if flt.q:
+        # Substring search works for Chinese without a tokenizer; each word must appear.
+        for word in flt.q.split()[:5]:
+            like = f"%{_escape_like(word)}%"
+            stmt = stmt.where(or_(Listing.title.like(like, escape="\\"),
+                                  Listing.text.like(like, escape="\\")))
+    return stmt
+
+
+def status_counts(session: Session, flt: QueueFilter) -> dict[str, int]:
+    stmt = _filtered(select(_status_expr(), func.count()), replace(flt, status=None))
+    found = dict(session.execute(stmt.group_by(_status_expr())).all())
+    return {s: int(found.get(s, 0)) for s in STATUSES}
+
+
+def load_queue(session: Session, flt: QueueFilter) -> QueuePage:
+    counts = status_counts(session, flt)
+    total = counts.get(flt.status, 0) if flt.status else sum(counts.values())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(flt.page, 1), pages)
+    stmt = _filtered(select(Listing.id, Listing.title, Listing.label, Listing.score,
+                            Listing.first_seen, Listing.removed, Listing.attributes,
+                            Source.name.label("source"), _status_expr().label("status"),
+                            ReviewCase.category), flt)
+    if flt.status:
+        stmt = stmt.where(_status_expr() == flt.status)
+    stmt = (stmt.order_by(Listing.score.desc(), Listing.id)
+            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    items = [{"kind": "listing", "id": r.id, "title": r.title, "label": r.label,
+              "score": r.score, "first_seen": r.first_seen, "removed": r.removed,
+              "region": (r.attributes or {}).get("region"), "source": r.source,
+              "status": r.status, "category": r.category}
+             for r in session.execute(stmt)]
+    return QueuePage(items=items, counts=counts, total=total, page=page, pages=pages,
+                     filters=flt)
