@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from store.models import CrawlRun, Listing, ListingEvent
@@ -25,7 +25,7 @@ class Bar:
 
 
 def counts(session: Session) -> dict:
-    status = func.coalesce(ReviewCase.status, "pending")
+    status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
     by_status = dict(session.execute(
         select(status, func.count()).select_from(Listing)
         .outerjoin(ReviewCase, and_(ReviewCase.kind == "listing",

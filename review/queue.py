@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Listing, Source
@@ -41,7 +41,7 @@ class QueuePage:
 
 
 def _status_expr():  # noqa: ANN202 - SQL expression
-    return func.coalesce(ReviewCase.status, "pending")
+    return func.coalesce(ReviewCase.status, literal_column("'pending'"))
 
 
 def _escape_like(text: str) -> str:

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from review.labels import LABELS_ZH, STATUSES_ZH
@@ -47,10 +47,10 @@ class SummaryTable:
 def build_summary(session: Session, date_from: date, date_to: date) -> SummaryTable:
     start = datetime.combine(date_from, time(), UTC)
     end = datetime.combine(date_to + timedelta(days=1), time(), UTC)
-    status = func.coalesce(ReviewCase.status, "pending")
+    status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
     # A decided case counts under the analyst's category; otherwise the classifier's label.
     category = func.coalesce(ReviewCase.category, Listing.label)
-    region = func.coalesce(ReviewFacet.value, UNKNOWN_REGION)
+    region = func.coalesce(ReviewFacet.value, literal_column(f"'{UNKNOWN_REGION}'"))
     stmt = (select(region, category, status, func.count())
             .select_from(Listing)
             .outerjoin(ReviewCase, and_(ReviewCase.kind == "listing",

@@ -21,6 +21,7 @@ from store.review_models import ROLES, LoginAttempt, ReviewSession, ReviewUser
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10
 # What each role may do on top of the roles below it.
+CLIENT_FACTOR = 4
 RANK = {"analyst": 1, "supervisor": 2, "admin": 3}
 
 
@@ -57,10 +58,13 @@ def add_user(engine: Engine, name: str, role: str, password: str, actor: str = "
 
 def login_blocked(session: Session, settings: ReviewSettings, name: str, client: str) -> bool:
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    for column, value in ((LoginAttempt.name, name), (LoginAttempt.client, client)):
+    # One address may be a whole office behind NAT: it gets more tries than one name.
+    for column, value, limit in ((LoginAttempt.name, name, settings.login_max_failures),
+                                 (LoginAttempt.client, client,
+                                  settings.login_max_failures * CLIENT_FACTOR)):
         failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
             column == value, LoginAttempt.at >= since, LoginAttempt.ok.is_(False)))
-        if failures >= settings.login_max_failures:
+        if failures >= limit:
             return True
     return False
 
