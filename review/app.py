@@ -6,9 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -18,14 +16,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from review import labels
+from review.app_time import cst
 from review.decisions import CATEGORIES
 from review.deps import CsrfFailed, Forbidden, LoginRequired, login_redirect
 from review.facets import facet_values, sync_listing_facets
 from review.settings import ReviewSettings
-from store.clock import as_utc
 
 HERE = Path(__file__).parent
-BEIJING = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger(__name__)
 
 # No inline script or style anywhere: the pages load app.js and style.css from here only.
@@ -38,18 +35,12 @@ FACET_REFRESH_SECONDS = 30.0
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["cst"] = _cst
+    env.filters["cst"] = cst
     env.globals.update(LABELS=labels.LABELS_ZH, STATUSES=labels.STATUSES_ZH,
                        ACTIONS=labels.ACTIONS_ZH, ROLES=labels.ROLES_ZH,
                        KINDS=labels.KINDS_ZH, EVENTS=labels.EVENTS_ZH,
-                       AUDIT=labels.AUDIT_ZH, CATEGORIES=CATEGORIES)
+                       AUDIT=labels.AUDIT_ZH, FIELDS=labels.FIELDS_ZH, CATEGORIES=CATEGORIES)
     return Jinja2Templates(env=env)
-
-
-def _cst(value: datetime | None) -> str:
-    """Times are stored in UTC and shown in Beijing time, as the analysts read them."""
-    value = as_utc(value)
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 class FacetSync:

@@ -15,3 +15,5 @@ AUDIT_ZH = {"user.add": "添加用户", "login": "登录", "logout": "退出", "
             "login.blocked": "登录被限流",
             "export.summary": "导出汇总表", "view.raw": "查看原始网页",
             **{f"decision.{k}": v for k, v in ACTIONS_ZH.items()}}
+FIELDS_ZH = {"status": "状态", "category": "类别", "note": "备注", "name": "用户", "role": "角色",
+             "format": "格式", "rows": "行数", "sha256": "SHA-256"}

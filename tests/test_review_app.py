@@ -218,6 +218,8 @@ def test_queue_filters_search_counts_and_pages(store, app) -> None:  # noqa: ANN
         assert sum(int(n) for _, n in counts) == len(flagged)
         assert client.get("/queue?page=99").status_code == 200
         assert client.get("/queue?min_score=7").status_code == 422
+        assert client.get("/queue?min_score=&date_from=&q=").status_code == 200
+        assert client.get("/queue?date_from=2026-02-31").status_code == 400
 
 
 def test_detail_highlights_reasons_links_contacts_and_shows_history(store, app) -> None:  # noqa: ANN001
