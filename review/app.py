@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
-FACET_REFRESH_SECONDS = 30.0
+FACET_REFRESH_SECONDS = 120.0
 
 
 def _templates() -> Jinja2Templates:
@@ -95,8 +96,11 @@ def create_app(engine: Engine, settings: ReviewSettings, bodies_dir: Path | None
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        started = time.perf_counter()
         response: Response = await call_next(request)
         headers = response.headers
+        # Server time of the request (bench/review.py reads it; browsers show it).
+        headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         # The raw-page route sets its own, stricter policy.
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Frame-Options", "DENY")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from review.queue import QueueFilter, status_counts
 from store.models import CrawlRun, Listing, ListingEvent
-from store.review_models import STATUSES, ReviewCase
 
 FRAUD = ("guazheng", "fake_cert", "exam_fraud")
 MAX_NIGHTS = 30
@@ -25,19 +25,13 @@ class Bar:
 
 
 def counts(session: Session) -> dict:
-    status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
-    by_status = dict(session.execute(
-        select(status, func.count()).select_from(Listing)
-        .outerjoin(ReviewCase, and_(ReviewCase.kind == "listing",
-                                    ReviewCase.item_id == Listing.id))
-        .where(Listing.label.in_(FRAUD) | ReviewCase.id.is_not(None))
-        .group_by(status)).all())
+    by_status = status_counts(session, QueueFilter())
     by_label = dict(session.execute(select(Listing.label, func.count())
                                     .where(Listing.label.is_not(None))
                                     .group_by(Listing.label)).all())
     unscored = session.scalar(select(func.count()).select_from(Listing)
                               .where(Listing.label.is_(None)))
-    return {"by_status": {s: int(by_status.get(s, 0)) for s in STATUSES},
+    return {"by_status": by_status,
             "by_label": {k: int(v) for k, v in by_label.items()}, "unscored": int(unscored)}
 
 

@@ -71,7 +71,7 @@ class ReviewCase(Base):
 
     __tablename__ = "review_cases"
     __table_args__ = (UniqueConstraint("kind", "item_id", name="uq_review_case_item"),
-                      Index("ix_review_case_kind_status", "kind", "status"))
+                      Index("ix_review_case_kind_status", "kind", "status", "item_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))

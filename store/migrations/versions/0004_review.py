@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("updated_at", TZ, nullable=False),
         sa.UniqueConstraint("kind", "item_id", name="uq_review_case_item"),
     )
-    op.create_index("ix_review_case_kind_status", "review_cases", ["kind", "status"])
+    op.create_index("ix_review_case_kind_status", "review_cases", ["kind", "status", "item_id"])
     op.create_table(
         "review_facets",
         sa.Column("id", sa.Integer(), primary_key=True),
