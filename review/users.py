@@ -56,6 +56,22 @@ def add_user(engine: Engine, name: str, role: str, password: str, actor: str = "
         return user.id
 
 
+def ensure_user(engine: Engine, name: str, role: str, password: str,
+                actor: str = "cli") -> None:
+    """Create the user, or give an existing one this role and password (the demo account)."""
+    with Session(engine) as session, session.begin():
+        user = session.scalar(select(ReviewUser).where(ReviewUser.name == name))
+        if user is None:
+            session.add(ReviewUser(name=name, role=role, password_hash=hash_password(password),
+                                   active=True, created_at=utcnow()))
+            action, before = "user.add", None
+        else:
+            action, before = "user.reset", {"name": name, "role": user.role}
+            user.role, user.password_hash, user.active = role, hash_password(password), True
+        audit.append(session, actor=actor, action=action, object_kind="user", object_id=name,
+                     before=before, after={"name": name, "role": role})
+
+
 def login_blocked(session: Session, settings: ReviewSettings, name: str, client: str) -> bool:
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
     # One address may be a whole office behind NAT: it gets more tries than one name.
