@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from review.app_time import BEIJING
 from review.queue import QueueFilter, status_counts
+from store.clock import as_utc
 from store.models import CrawlRun, Listing, ListingEvent
 
 FRAUD = ("guazheng", "fake_cert", "exam_fraud")
@@ -48,7 +50,7 @@ def new_hits_per_night(session: Session) -> list[tuple[str, int]]:
         .group_by(CrawlRun.batch).order_by(started.desc()).limit(MAX_NIGHTS)).all()
     out = []
     for _batch, at, night, n in rows[::-1]:
-        label = at.strftime("%m-%d %H:%M") if at else "?"
+        label = as_utc(at).astimezone(BEIJING).strftime("%m-%d %H:%M") if at else "?"
         out.append((f"第{night}夜 {label}" if night else label, int(n)))
     return out
 

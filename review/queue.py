@@ -85,16 +85,26 @@ def _conditions(flt: QueueFilter) -> list:
 
 
 def status_counts(session: Session, flt: QueueFilter) -> dict[str, int]:
-    """Counts per status: all matching listings, minus those with a decision.
-
-    Cases are few next to listings, so grouping them (joined to their listing) and
-    subtracting from one plain count is far cheaper than grouping every listing.
-    """
+    """Counts per status of the listings matching `flt` (ignoring its status)."""
     where = _conditions(flt)
+    if flt.q or flt.region or flt.cert:
+        # Selective filters: one pass over the few matching listings, grouped by status
+        # (a search's LIKE scan is the expensive part; do it once).
+        status = _status_expr()
+        found = dict(session.execute(
+            select(status, func.count()).select_from(Listing)
+            .outerjoin(ReviewCase, and_(ReviewCase.kind == "listing",
+                                        ReviewCase.item_id == Listing.id))
+            .where(*where).group_by(status)).all())
+        return {s: int(found.get(s, 0)) for s in STATUSES}
+    # Broad filters: one index-only count of all matching listings, minus the decided
+    # ones (cases are few next to listings), is far cheaper than grouping every listing.
     total = session.scalar(select(func.count()).select_from(Listing).where(*where))
     decided = dict(session.execute(
-        select(ReviewCase.status, func.count()).join(Listing, Listing.id == ReviewCase.item_id)
-        .where(ReviewCase.kind == "listing", *where).group_by(ReviewCase.status)).all())
+        select(ReviewCase.status, func.count())
+        .where(ReviewCase.kind == "listing",
+               ReviewCase.item_id.in_(select(Listing.id).where(*where)))
+        .group_by(ReviewCase.status)).all())
     counts = {s: int(decided.get(s, 0)) for s in STATUSES if s != "pending"}
     counts = {"pending": int(total) - sum(counts.values()), **counts}
     return {s: counts[s] for s in STATUSES}
