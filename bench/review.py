@@ -111,7 +111,7 @@ def percentile(values: list[float], q: float) -> float:
 def measure(engine: Engine, home: Path, requests: int) -> dict[str, tuple[float, float]]:
     add_user(engine, "bench", "analyst", "bench-password-1", actor="bench")
     started = time.perf_counter()
-    app = create_app(engine, ReviewSettings(secret=SECRET), bodies_dir=home, background=False)
+    app = create_app(engine, ReviewSettings(secret=SECRET), home=home, background=False)
     results: dict[str, tuple[float, float]] = {}
     with TestClient(app) as client:  # the lifespan builds the filter facets
         results["(facet build at start-up, s)"] = (time.perf_counter() - started, 0.0)

@@ -23,7 +23,7 @@ def serve_ui(config: Config, host: str, port: int, *, demo: bool = False,
     from store.db import open_store
 
     settings = ReviewSettings.from_env(demo=demo)
-    app = create_app(open_store(config.db_url), settings, bodies_dir=config.bodies_dir)
+    app = create_app(open_store(config.db_url), settings, home=config.home)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            proxy_headers=False))
     print(f"review UI: http://{host}:{port}/  (Ctrl-C to stop){banner}", flush=True)

@@ -65,8 +65,9 @@ class FacetSync:
                 log.exception("facet refresh failed")
 
 
-def create_app(engine: Engine, settings: ReviewSettings, bodies_dir: Path | None = None,
+def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = None,
                background: bool = True) -> FastAPI:
+    """`home` is CERTWATCH_HOME: raw bodies and WARC captures are read from under it."""
     settings.check()
 
     @asynccontextmanager
@@ -82,7 +83,8 @@ def create_app(engine: Engine, settings: ReviewSettings, bodies_dir: Path | None
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.engine = engine
     app.state.settings = settings
-    app.state.bodies_dir = bodies_dir
+    app.state.home = home
+    app.state.bodies_dir = home / "bodies" if home else None
     app.state.templates = _templates()
     app.state.facet_options = {"region": [], "cert": []}
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

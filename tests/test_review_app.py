@@ -55,7 +55,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 def app(store):  # noqa: ANN001, ANN201
     engine, home = store
     return create_app(engine, ReviewSettings(secret=SECRET, login_max_failures=3),
-                      bodies_dir=home / "bodies", background=False)
+                      home=home, background=False)
 
 
 def _client(app) -> TestClient:  # noqa: ANN001

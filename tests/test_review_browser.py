@@ -32,8 +32,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("review-live")
-    certwatch("crawl", "--source", "hostile", "--source", "tieba", "--night", "1", "--quiet",
-              home=home)
+    certwatch("crawl", "--source", "hostile", "--source", "tieba", "--source", "xianyu",
+              "--night", "1", "--quiet", home=home)
     certwatch("users", "add", "ana", "--role", "analyst", home=home, stdin=PASSWORD + "\n")
     port = _free_port()
     env = {**os.environ, "CERTWATCH_HOME": str(home), "CERTWATCH_SECRET": SECRET}
@@ -153,3 +153,14 @@ def test_hostile_listing_never_executes(page, server: str) -> None:  # noqa: ANN
     assert page.dialogs == []
     response = httpx.get(server + raw_url)  # not logged in: no raw page for strangers
     assert response.status_code in (303, 307) or "/login" in str(response.url)
+
+
+def test_browser_source_listing_shows_its_crawl_time_screenshot(page) -> None:  # noqa: ANN001
+    page.goto("/queue?label=all&source=xianyu")
+    page.locator("a.title").first.click()
+    page.wait_for_url(re.compile(r"/listings/\d+$"))
+    image = page.locator("figure.screenshot img")
+    image.wait_for()
+    page.wait_for_function("document.querySelector('figure.screenshot img').complete")
+    assert image.evaluate("img => img.naturalWidth") > 100
+    assert not page.console_errors

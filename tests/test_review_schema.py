@@ -30,7 +30,7 @@ def review_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     seed(engine, home / "bodies")
     add_users(engine)
     app = create_app(engine, ReviewSettings(secret=SECRET, login_max_failures=10_000),
-                     bodies_dir=home / "bodies", background=False)
+                     home=home, background=False)
     with TestClient(app) as client:
         csrf = login(client, "sam")
         AUTH.update({"cookie": f"cw_session={client.cookies['cw_session']}",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from review import audit
+from review.captures import latest_screenshot, record_block
 from review.deps import Db, User, client_of, render
 from review.detail import listing_detail
 
@@ -25,8 +26,26 @@ def listing_page(request: Request, db: Db, user: User, listing_id: ItemId) -> Re
     if detail is None:
         return render(request, "error.html", {"status": 404, "message": "没有这条广告。"},
                       status=404, user=user)
-    return render(request, "listing.html", {**detail, "here": f"/listings/{listing_id}"},
-                  user=user)
+    shot = latest_screenshot(request.app.state.engine, listing_id, request.app.state.home)
+    return render(request, "listing.html", {**detail, "here": f"/listings/{listing_id}",
+                                            "screenshot": shot}, user=user)
+
+
+@router.get("/listings/{listing_id}/screenshot")
+def listing_screenshot(request: Request, user: User, listing_id: ItemId) -> Response:
+    """The crawl-time screenshot: an image, served as one (never as a document)."""
+    from store.warc_index import WarcRecordError, read_record
+
+    shot = latest_screenshot(request.app.state.engine, listing_id, request.app.state.home)
+    if shot is None:
+        return Response("没有截图。", status_code=404, media_type="text/plain; charset=utf-8")
+    try:
+        data = record_block(read_record(shot))
+    except WarcRecordError as exc:
+        return Response(f"截图文件校验失败：{exc}", status_code=409,
+                        media_type="text/plain; charset=utf-8")
+    kind = shot.content_type if (shot.content_type or "").startswith("image/") else "image/png"
+    return Response(data, media_type=kind)
 
 
 @router.get("/listings/{listing_id}/raw")
