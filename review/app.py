@@ -58,11 +58,13 @@ class FacetSync:
                                         "cert": facet_values(engine, "cert")}
 
     def _run(self) -> None:
-        while not self.stop.wait(FACET_REFRESH_SECONDS):
+        while True:
             try:
                 self.refresh()
             except Exception:  # a busy or briefly unreachable database: try next round
                 log.exception("facet refresh failed")
+            if self.stop.wait(FACET_REFRESH_SECONDS):
+                return
 
 
 def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = None,
@@ -73,9 +75,12 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sync = FacetSync(app)
-        sync.refresh()
         if background:
+            # A first build on a large store takes a while: serve meanwhile (the region and
+            # certificate filters fill in when it is done).
             sync.thread.start()
+        else:
+            sync.refresh()
         yield
         sync.stop.set()
 
