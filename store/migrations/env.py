@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 import store.evidence_models  # noqa: F401 - registers warc_records
 from store import lookalike_models  # noqa: F401  (registers the lookalike tables)
+import store.review_models  # noqa: F401  (review UI tables)
 from store.models import Base
 
 config = context.config
