@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from store import nightly_models  # noqa: F401  (registers the nightly tables)
 from store.models import Base
 
 config = context.config
