@@ -39,6 +39,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.retry_after.RetryAfterMiddleware": 540,
     "crawlers.middlewares.redirect_loop.RedirectLoopMiddleware": 610,
 }
+# Skips detail pages a killed crawl of the same night already stored (see the module).
+SPIDER_MIDDLEWARES = {"crawlers.middlewares.resume.ResumeMiddleware": 950}
 ITEM_PIPELINES = {"crawlers.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {"crawlers.extensions.progress.Progress": 500}
 
@@ -53,6 +55,8 @@ CERTWATCH_LOOPBACK_ONLY = False
 CERTWATCH_PROGRESS_INTERVAL = 0.0
 CERTWATCH_NIGHT = None
 CERTWATCH_BATCH = None
+CERTWATCH_RESUME = True
+CERTWATCH_RESUME_HOURS = 12.0  # an interrupted run older than this is not resumed
 CERTWATCH_SCORE = True  # score listings with the installed classifier as they are stored
 
 # `scrapy crawl listings -a source=NAME` against a running sandbox: point at it.
