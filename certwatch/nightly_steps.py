@@ -2,12 +2,11 @@
 lookalike hunting (`certwatch hunt --feed FILE …`) and evidence packets
 (`certwatch evidence export ID … --out DIR --case NAME`).
 
-Either is reported as not installed when its package is absent, never simulated.
+Either is reported as not installed while its command is absent, never simulated.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,15 +16,23 @@ from certwatch.config import Config
 from certwatch.digest import StepOutcome
 from certwatch.nightly_diff import DiffItem
 
-HUNT_MODULES = ("certwatch.hunt_cli", "classifiers.lookalike.hunt")
-EVIDENCE_MODULES = ("reports.evidence",)
+HUNT_COMMAND = ("hunt",)
+EVIDENCE_COMMAND = ("evidence", "export")
 
 
-def installed(modules: tuple[str, ...]) -> bool:
-    try:
-        return all(importlib.util.find_spec(m) is not None for m in modules)
-    except ModuleNotFoundError:  # a parent package is missing
-        return False
+def installed(command: tuple[str, ...]) -> bool:
+    """Whether the CLI has this (sub)command: the contract these steps run through."""
+    import argparse
+
+    from certwatch.cli import build_parser
+
+    parser: argparse.ArgumentParser | None = build_parser()
+    for name in command:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = subs[0].choices.get(name) if subs else None
+        if parser is None:
+            return False
+    return True
 
 
 def _run(config: Config, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -40,7 +47,7 @@ def _tail(text: str, lines: int = 8) -> list[str]:
 
 def hunt_step(config: Config, feeds: tuple[Path, ...], timeout: float = 3600) -> StepOutcome:
     name = "仿冒网站排查"
-    if not installed(HUNT_MODULES):
+    if not installed(HUNT_COMMAND):
         return StepOutcome(name, "not_installed", "未安装（certwatch hunt 尚不可用），本步跳过")
     missing = [str(f) for f in feeds if not f.is_file()]
     if missing:
@@ -65,7 +72,7 @@ def evidence_step(config: Config, hits: list[DiffItem], threshold: float | None,
     chosen = [h for h in hits if h.risky(threshold)]
     if not chosen:
         return StepOutcome(name, "skipped", f"没有风险分 ≥ {threshold} 的新增信息")
-    if not installed(EVIDENCE_MODULES):
+    if not installed(EVIDENCE_COMMAND):
         return StepOutcome(name, "not_installed",
                            f"未安装（certwatch evidence 尚不可用）；{len(chosen)} 条待导出：" +
                            " ".join(f"#{h.id}" for h in chosen[:20]))
