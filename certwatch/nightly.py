@@ -124,7 +124,9 @@ def _run_steps(config: Config, settings: NightlySettings, engine: Engine, nightl
     with Session(engine) as session, session.begin():
         run = session.get(NightlyRun, nightly_id)
         run.batch, run.flags, run.exit_code = batch, [f.as_dict() for f in flags], code
-        run.status = "finished" if crawl_status == 0 else "failed"
+        # "finished": the digest went out (a failed crawl is in exit_code and flags);
+        # "failed" is kept for nightlies that crashed or were killed before reporting.
+        run.status = "finished"
         run.finished_at = utcnow()
         run.summary = {"diff": diff.counts(), "missed": [iso(m) for m in missed],
                        "steps": [s.as_dict() for s in steps + deliveries],

@@ -56,10 +56,11 @@ class NightDiff:
 
 
 def previous_nightly_end(engine: Engine, current_id: int) -> datetime | None:
+    """When the last nightly that wrote a digest finished; a crashed one reported nothing."""
     with Session(engine) as session:
         return as_utc(session.scalar(
             select(NightlyRun.finished_at).where(NightlyRun.id < current_id,
-                                                 NightlyRun.finished_at.is_not(None))
+                                                 NightlyRun.status == "finished")
             .order_by(NightlyRun.id.desc()).limit(1)))
 
 

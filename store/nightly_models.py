@@ -22,7 +22,7 @@ class NightlyRun(Base):
     # The cron slot this run served (None: started by hand).
     scheduled_for: Mapped[datetime | None] = mapped_column(index=True)
     trigger: Mapped[str] = mapped_column(String(20), default="manual")
-    # running | finished | failed (crash or a failed crawl)
+    # running | finished (digest written) | failed (crashed or killed before reporting)
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)
     exit_code: Mapped[int | None] = mapped_column(Integer)
     batch: Mapped[str | None] = mapped_column(String(40))

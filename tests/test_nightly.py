@@ -292,6 +292,21 @@ def test_schedule_catches_up_and_reports_missed_runs(tmp_path: Path) -> None:
     assert next_slot(cron, "Asia/Shanghai", datetime.now(UTC)) > datetime.now(UTC)
 
 
+def test_diff_window_skips_nightlies_that_died(tmp_path: Path) -> None:
+    from certwatch.nightly_diff import previous_nightly_end
+
+    engine = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    day = datetime(2026, 12, 1, 18, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        for hours, status in ((0, "finished"), (24, "failed"), (48, "running")):
+            at = day + timedelta(hours=hours)
+            session.add(NightlyRun(started_at=at, finished_at=at + timedelta(minutes=9),
+                                   status=status, flags=[], summary={}))
+    # The one killed mid-crawl (swept as failed) reported nothing: its listings belong to
+    # the next digest, so the window starts when the last digest was written.
+    assert previous_nightly_end(engine, 3) == day + timedelta(minutes=9)
+
+
 def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     tmp_path.mkdir(exist_ok=True)
     (tmp_path / "certwatch.yaml").write_text("schedule: every night\n", "utf-8")
