@@ -36,6 +36,8 @@ bench: install
 	$(BIN)/python bench/crawl.py --rounds 7
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/domains.py
+	$(BIN)/python bench/distributed.py --rounds 3
+	$(BIN)/python bench/distributed.py --rounds 3 --polite 0.1
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
