@@ -39,6 +39,7 @@ lint: $(STAMP)
 bench: install
 	$(BIN)/python bench/crawl.py --rounds 7
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/evidence.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
