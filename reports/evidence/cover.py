@@ -3,6 +3,7 @@ JavaScript off and the network cut (the page needs nothing but itself and local 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from reports.evidence.collect import Item
 from reports.evidence.errors import EvidenceError
 from reports.evidence.timefmt import shanghai_text
 
+CONTACT_KINDS = {"phone": "电话", "wechat": "微信", "qq": "QQ", "email": "邮箱"}
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -39,15 +41,22 @@ def item_view(item: Item) -> dict[str, Any]:
                      f"{reviews[-1]['analyst']}") if reviews else None,
         "score": f"{score:.2f}" if isinstance(score, int | float) else "—",
         "model_version": cls.get("model_version") or "—",
-        "reasons": [r.get("text", "") for r in (cls.get("reasons") or [])][:8],
+        "reasons": list(dict.fromkeys(r.get("text", "") for r in (cls.get("reasons") or [])
+                                      if r.get("text")))[:8],
         "attributes": f"{certs} / {price} / {region}",
-        "contacts": [{"kind": c["kind"], "value": c["value"],
+        "contacts": [{"kind": CONTACT_KINDS.get(c["kind"], c["kind"]), "value": c["value"],
                       "linked": len(c.get("linked_listings", []))}
                      for c in f.get("contacts", [])],
-        "first_seen": f.get("first_seen", "—"), "last_seen": f.get("last_seen", "—"),
+        "first_seen": _when(f.get("first_seen")), "last_seen": _when(f.get("last_seen")),
         "removed": f.get("removed"),
         "page_hashes": [p.content_hash for p in item.pages if p.content_hash],
     }
+
+
+def _when(utc: str | None) -> str:
+    if not utc:
+        return "—"
+    return shanghai_text(datetime.fromisoformat(utc.replace("Z", "+00:00")))
 
 
 def render_html(*, case: str, purpose: str, operator: str, packet_name: str,

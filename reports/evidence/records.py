@@ -10,11 +10,14 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from certwatch import __version__
 from reports.evidence.collect import Item
 from reports.evidence.timefmt import shanghai, shanghai_text, utc_z
+from reports.evidence.warc_source import ORIGIN_CRAWL, ORIGIN_STORE
 
+ORIGINS_ZH = {ORIGIN_CRAWL: "抓取时写入的WARC", ORIGIN_STORE: "由抓取时存储的原始响应体重建"}
 LIBRARIES = ("scrapy", "scrapy-playwright", "playwright", "twisted", "sqlalchemy",
              "scikit-learn", "warcio", "wacz", "cryptography", "asn1crypto", "jinja2")
 
@@ -111,11 +114,30 @@ def capture_record(items: list[Item], *, case: str, purpose: str, operator: str,
                        "body_sha256": p.content_hash, "size": p.size, "kind": p.kind,
                        "redirected": bool(p.final_url and p.final_url != p.url)}
                       for p in i.pages],
+            "linked_data": _linked(i),
             "warc_records": [{"type": m.record_type, "uri": m.target_uri, "id": m.record_id,
                               "captured_utc": utc_z(m.captured_at), "origin": m.origin,
                               "ip_address": m.ip_address}
                              for m in i.warc],
         } for i in items],
+    }
+
+
+def _linked(item: Item) -> dict[str, Any]:
+    """GUIDE §2 item 6: redirect chain, resolved IP, TLS certificate (contacts: findings)."""
+    schemes = {urlsplit(p.final_url or p.url).scheme for p in item.pages} or {
+        urlsplit(item.url).scheme}
+    return {
+        "redirect_chain": [[p.url, p.final_url] for p in item.pages
+                           if p.final_url and p.final_url != p.url],
+        "resolved_ips": sorted({m.ip_address for m in item.warc if m.ip_address}),
+        "resolved_ips_basis": "WARC-IP-Address（抓取时记录）" if any(
+            m.ip_address for m in item.warc) else "抓取时未记录（早于WARC采集的页面）",
+        "tls_certificate": "不适用（HTTP明文传输）" if schemes == {"http"}
+        else "见WARC记录（HTTPS）",
+        "contacts": [{"kind": c["kind"], "value": c["value"],
+                      "linked_listings": len(c.get("linked_listings", []))}
+                     for c in item.findings.get("contacts", [])],
     }
 
 
@@ -170,9 +192,20 @@ def render_capture(rec: dict[str, Any]) -> str:
             redirect = f" → {p['final_url']}" if p["redirected"] else ""
             lines.append(f"    - {p['url']}{redirect}  HTTP {p['status']}  "
                          f"{_both(p['fetched_utc'])}  SHA-256 {p['body_sha256']}")
+        linked = item["linked_data"]
+        chain = "；".join(f"{a} → {b}" for a, b in linked["redirect_chain"]) or "无"
+        lines += [f"  重定向链：{chain}",
+                  f"  解析IP：{'、'.join(linked['resolved_ips']) or '—'}"
+                  f"（{linked['resolved_ips_basis']}）",
+                  f"  TLS证书：{linked['tls_certificate']}",
+                  "  联系方式：" + ("、".join(f"{c['kind']} {c['value']}（关联 "
+                                            f"{c['linked_listings']} 条）"
+                                            for c in linked["contacts"]) or "无")]
         lines.append("  WARC记录：")
         for w in item["warc_records"]:
-            lines.append(f"    - {w['type']} {w['uri']} {w['id']}（{w['origin']}）")
+            origin = ORIGINS_ZH.get(w["origin"], w["origin"])
+            ip = f"，服务器IP {w['ip_address']}" if w.get("ip_address") else ""
+            lines.append(f"    - {w['type']} {w['uri']} {w['id']}（{origin}{ip}）")
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from reports.evidence.timefmt import as_utc, utc_z
@@ -62,9 +63,15 @@ def _from_index(warc_index: Any, refs: list[Any]) -> tuple[
         member = WarcMember(data=data, record_type=ref.record_type, target_uri=ref.target_uri,
                             record_id=ref.warc_record_id, captured_at=as_utc(ref.captured_at),
                             content_type=ref.content_type, origin=ORIGIN_CRAWL,
-                            payload_sha256=ref.payload_sha256)
+                            payload_sha256=ref.payload_sha256, ip_address=_ip_address(data))
         members.append(member)
     return members, shots, doms
+
+
+def _ip_address(member: bytes) -> str | None:
+    for record in ArchiveIterator(io.BytesIO(member)):
+        return record.rec_headers.get_header("WARC-IP-Address")
+    return None
 
 
 def _member(record_type: str, uri: str, payload: bytes, content_type: str,
