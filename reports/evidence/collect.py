@@ -76,6 +76,8 @@ class Item:
     warc: list[WarcMember] = field(default_factory=list)
     screenshots: list[tuple[str, bytes, datetime]] = field(default_factory=list)
     doms: list[tuple[str, bytes, datetime]] = field(default_factory=list)
+    warcinfo: list[dict[str, str]] = field(default_factory=list)
+    certificates: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str | None:
@@ -143,8 +145,10 @@ def _listing(session: Session, engine: Engine, home: Path, target: Target) -> It
                 fields=dict(listing.fields or {}), source=source.name,
                 source_title=source.title, platform=source.platform, findings=findings,
                 pages=pages, runs=runs)
-    item.warc, item.screenshots, item.doms = warc_members_for_pages(
-        engine, BodyStore(home / "bodies"), int(target.value), pages)
+    crawl = warc_members_for_pages(engine, BodyStore(home / "bodies"), home,
+                                   int(target.value), pages)
+    item.warc, item.screenshots, item.doms = crawl.members, crawl.screenshots, crawl.doms
+    item.warcinfo, item.certificates = crawl.warcinfo, crawl.certificates
     return item
 
 

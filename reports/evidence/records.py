@@ -83,19 +83,23 @@ def capture_record(items: list[Item], *, case: str, purpose: str, operator: str,
     start = min(i.captured_from for i in items)
     end = max(i.captured_to for i in items)
     hosts = sorted({r.hostname for i in items for r in i.runs if r.hostname})
+    infos = _warcinfos(items)
+    crawl_ips = sorted({f["exit-ip"] for f in infos if f.get("exit-ip")})
+    crawl_operators = sorted({f["operator"] for f in infos if f.get("operator")})
     return {
         "record": "网络在线提取笔录",
         "case": case,
         "purpose": purpose,
-        "operators": [operator],
+        "operators": list(dict.fromkeys([*crawl_operators, operator])),
         "capture": {
             "method": "certwatch 自动化网络爬取（抓取时保存原始HTTP数据，导出时未重新访问网站）",
             "start_utc": utc_z(start), "end_utc": utc_z(end),
             "start_shanghai": shanghai(start).isoformat(),
             "end_shanghai": shanghai(end).isoformat(),
             "hosts": hosts,
-            "exit_ip": exit_ip,
-            "exit_ip_basis": "导出主机的出口地址（抓取时未单独记录）",
+            "exit_ip": "、".join(crawl_ips) if crawl_ips else exit_ip,
+            "exit_ip_basis": "抓取时记录（WARC warcinfo）" if crawl_ips
+            else "导出主机的出口地址（抓取时未单独记录）",
         },
         "export": {"at_utc": utc_z(exported_at),
                    "at_shanghai": shanghai(exported_at).isoformat(),
@@ -133,12 +137,21 @@ def _linked(item: Item) -> dict[str, Any]:
         "resolved_ips": sorted({m.ip_address for m in item.warc if m.ip_address}),
         "resolved_ips_basis": "WARC-IP-Address（抓取时记录）" if any(
             m.ip_address for m in item.warc) else "抓取时未记录（早于WARC采集的页面）",
-        "tls_certificate": "不适用（HTTP明文传输）" if schemes == {"http"}
-        else "见WARC记录（HTTPS）",
+        "tls_certificate": "；".join(item.certificates) if item.certificates
+        else "不适用（HTTP明文传输）" if schemes == {"http"} else "抓取时未记录",
         "contacts": [{"kind": c["kind"], "value": c["value"],
                       "linked_listings": len(c.get("linked_listings", []))}
                      for c in item.findings.get("contacts", [])],
     }
+
+
+def _warcinfos(items: list[Item]) -> list[dict[str, str]]:
+    distinct: list[dict[str, str]] = []
+    for item in items:
+        for fields in item.warcinfo:
+            if fields not in distinct:
+                distinct.append(fields)
+    return distinct
 
 
 def _tools() -> list[dict[str, str | None]]:
@@ -151,6 +164,8 @@ def _tools() -> list[dict[str, str | None]]:
 def environment_record(items: list[Item], *, browser_version: str | None) -> dict[str, Any]:
     from crawlers import settings
 
+    infos = _warcinfos(items)
+    first = infos[0] if infos else {}
     return {
         "record": "取证环境记录",
         "os": _os_name(), "kernel": platform.release(), "machine": platform.machine(),
@@ -158,12 +173,16 @@ def environment_record(items: list[Item], *, browser_version: str | None) -> dic
         "libraries": {n: _version(n) for n in LIBRARIES},
         "browser": {"build": browser_version, "engine": "Chromium (Playwright)",
                     "used_for": "浏览器来源的页面渲染与截图；封面PDF生成"},
-        "user_agent": settings.USER_AGENT,
+        "user_agent": first.get("http-header-user-agent") or settings.USER_AGENT,
+        "user_agent_basis": "抓取时记录（WARC warcinfo）" if first.get("http-header-user-agent")
+        else "爬虫配置（抓取时未单独记录）",
+        "crawl_time": infos,
         "viewport": {"width": 1280, "height": 720},
         "locale": "zh-CN",
         "timezone": "Asia/Shanghai (UTC+8) 显示；存储与WARC为UTC",
         "crawl_hosts": sorted({r.hostname for i in items for r in i.runs if r.hostname}),
-        "note": "库版本为导出时安装的版本；抓取时的原始请求头见WARC记录。",
+        "note": "libraries 为导出时安装的版本；crawl_time 为抓取时写入 WARC warcinfo 的环境"
+                "（操作系统、主机、出口IP、软件版本、浏览器）；原始请求头见WARC request记录。",
     }
 
 
@@ -215,7 +234,7 @@ def render_environment(env: dict[str, Any]) -> str:
         f"操作系统：{env['os']}（内核 {env['kernel']}，{env['machine']}）",
         f"Python：{env['python']}",
         f"浏览器：{env['browser']['build'] or '（未使用）'}（{env['browser']['engine']}）",
-        f"用户代理（User-Agent）：{env['user_agent']}",
+        f"用户代理（User-Agent）：{env['user_agent']}（{env['user_agent_basis']}）",
         f"视口：{env['viewport']['width']}×{env['viewport']['height']}",
         f"语言区域：{env['locale']}",
         f"时区：{env['timezone']}",
@@ -223,6 +242,9 @@ def render_environment(env: dict[str, Any]) -> str:
         "库版本：",
     ]
     lines += [f"  - {k} {v or '（未安装）'}" for k, v in env["libraries"].items()]
+    for n, info in enumerate(env["crawl_time"], 1):
+        lines.append(f"抓取时环境 {n}（WARC warcinfo）：")
+        lines += [f"  - {k}：{v}" for k, v in info.items()]
     lines.append(f"说明：{env['note']}")
     return "\n".join(lines) + "\n"
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -39,33 +40,120 @@ class WarcMember:
     ip_address: str | None = None
 
 
-def warc_members_for_pages(engine: Engine, bodies: BodyStore, listing_id: int,
-                           pages: list[PageRecord]) -> tuple[
-                               list[WarcMember], list[tuple[str, bytes, datetime]],
-                               list[tuple[str, bytes, datetime]]]:
-    """(WARC members, screenshots, rendered DOMs) for one listing."""
+@dataclass
+class CrawlWarcs:
+    """What the crawl-time WARCs hold for one item."""
+
+    members: list[WarcMember] = field(default_factory=list)
+    screenshots: list[tuple[str, bytes, datetime]] = field(default_factory=list)
+    doms: list[tuple[str, bytes, datetime]] = field(default_factory=list)
+    # warcinfo fields of each WARC file the records came from (capture environment)
+    warcinfo: list[dict[str, str]] = field(default_factory=list)
+    certificates: list[str] = field(default_factory=list)
+
+
+def warc_members_for_pages(engine: Engine, bodies: BodyStore, home: Path, listing_id: int,
+                           pages: list[PageRecord]) -> CrawlWarcs:
+    """The listing's crawl-time WARC records, or records rebuilt from the stored pages."""
     try:
         from store import warc_index
     except ImportError:
         warc_index = None
     if warc_index is not None:
-        refs = warc_index.captures_for_listing(engine, listing_id)
+        refs = warc_index.captures_for_listing(engine, listing_id, home=home)
         if refs:
-            return _from_index(warc_index, refs)
-    return [m for page in pages for m in rebuild(bodies, page)], [], []
+            return from_refs(warc_index, refs)
+    return CrawlWarcs(members=[m for page in pages for m in rebuild(bodies, page)])
 
 
-def _from_index(warc_index: Any, refs: list[Any]) -> tuple[
-        list[WarcMember], list[tuple[str, bytes, datetime]], list[tuple[str, bytes, datetime]]]:
-    members, shots, doms = [], [], []
+def from_refs(warc_index: Any, refs: list[Any]) -> CrawlWarcs:
+    """Copy each record's gzip member byte for byte; each source WARC's warcinfo first."""
+    out = CrawlWarcs()
+    seen: set[str] = set()
+    infos: dict[Path, tuple[WarcMember, dict[str, str]] | None] = {}
+    ordered = []
     for ref in refs:
+        for r in (ref.original, ref) if getattr(ref, "original", None) else (ref,):
+            if r.warc_record_id not in seen:
+                seen.add(r.warc_record_id)
+                ordered.append(r)
+    for ref in ordered:
+        if ref.path not in infos:
+            infos[ref.path] = _warcinfo(ref.path)
+            if infos[ref.path]:
+                member, fields = infos[ref.path]
+                out.members.append(member)
+                out.warcinfo.append(fields)
         data = warc_index.read_record_bytes(ref)
-        member = WarcMember(data=data, record_type=ref.record_type, target_uri=ref.target_uri,
-                            record_id=ref.warc_record_id, captured_at=as_utc(ref.captured_at),
-                            content_type=ref.content_type, origin=ORIGIN_CRAWL,
-                            payload_sha256=ref.payload_sha256, ip_address=_ip_address(data))
-        members.append(member)
-    return members, shots, doms
+        out.members.append(WarcMember(
+            data=data, record_type=ref.record_type, target_uri=ref.target_uri,
+            record_id=ref.warc_record_id, captured_at=as_utc(ref.captured_at),
+            content_type=ref.content_type, origin=ORIGIN_CRAWL,
+            payload_sha256=ref.payload_sha256,
+            ip_address=getattr(ref, "ip_address", None) or _ip_address(data)))
+        role = getattr(ref, "role", "page")
+        if role in ("screenshot", "dom", "certificate"):
+            payload = _payload(data)
+            page = getattr(ref, "url", "") or ref.target_uri
+            if role == "screenshot":
+                out.screenshots.append((page, payload, as_utc(ref.captured_at)))
+            elif role == "dom":
+                out.doms.append((page, payload, as_utc(ref.captured_at)))
+            else:
+                out.certificates.append(_certificate_summary(payload))
+    return out
+
+
+def _warcinfo(path: Path) -> tuple[WarcMember, dict[str, str]] | None:
+    """The warcinfo record a WARC file starts with: member bytes and its fields."""
+    try:
+        with open(path, "rb") as fh:
+            it = ArchiveIterator(fh)
+            record = next(it, None)
+            if record is None or record.rec_type != "warcinfo":
+                return None
+            block = record.content_stream().read()
+            it.read_to_end(record)
+            fh.seek(it.get_record_offset())
+            data = fh.read(it.get_record_length())
+    except OSError:
+        return None
+    fields = {}
+    for line in block.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip()] = value.strip()
+    member = WarcMember(
+        data=data, record_type="warcinfo", target_uri="",
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        captured_at=_parse_date(record.rec_headers.get_header("WARC-Date")),
+        content_type="application/warc-fields", origin=ORIGIN_CRAWL)
+    return member, fields
+
+
+def _parse_date(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _payload(member: bytes) -> bytes:
+    for record in ArchiveIterator(io.BytesIO(member)):
+        return record.content_stream().read()
+    return b""
+
+
+def _certificate_summary(payload: bytes) -> str:
+    from cryptography import x509
+
+    try:
+        cert = (x509.load_pem_x509_certificates(payload)[0] if b"-----BEGIN" in payload
+                else x509.load_der_x509_certificate(payload))
+    except ValueError:
+        return "证书记录（无法解析）"
+    return (f"主体 {cert.subject.rfc4514_string()}；签发者 {cert.issuer.rfc4514_string()}；"
+            f"有效期 {cert.not_valid_before_utc:%Y-%m-%d} 至 {cert.not_valid_after_utc:%Y-%m-%d}；"
+            f"序列号 {cert.serial_number:x}")
 
 
 def _ip_address(member: bytes) -> str | None:
