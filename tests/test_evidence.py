@@ -44,7 +44,8 @@ def tsa(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
     home = tmp_path_factory.mktemp("evidence-home")
-    certwatch("crawl", "--source", "zhipin", "--night", "1", "--quiet", home=home)
+    certwatch("crawl", "--source", "zhipin", "--night", "1", "--quiet", home=home,
+              env={"CERTWATCH_OPERATOR": "张三"})
     rows = listings_jsonl(home, "--sort", "score")
     picks: dict[str, dict] = {}
     for label in ("guazheng", "exam_fraud", "fake_cert"):
@@ -154,7 +155,7 @@ def test_every_verify_txt_command_passes_verbatim(packet: Path, tmp_path: Path) 
 def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> None:
     _home, picks = crawled
     capture = json.loads((unpacked / layout.CAPTURE_JSON).read_text())
-    assert capture["case"] == CASE and capture["operators"] == ["张三"]
+    assert capture["case"] == CASE and capture["operators"][-1] == "张三"
     assert capture["capture"]["start_utc"].endswith("Z")
     assert capture["capture"]["start_shanghai"].endswith("+08:00")
     assert capture["capture"]["exit_ip"] and capture["capture"]["hosts"]
