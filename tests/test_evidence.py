@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, insert
+from warcio.archiveiterator import ArchiveIterator
 
 from reports.evidence import custody, layout, verify_text
 from reports.evidence.agency import for_case
@@ -103,11 +104,19 @@ def test_wacz_validate_passes(packet: Path) -> None:
 
 def test_warcio_check_passes_on_every_warc(unpacked: Path) -> None:
     warcs = sorted((unpacked / "archive").glob("*.warc.gz"))
-    assert len(warcs) == 3
+    assert warcs
     for warc in warcs:
         proc = run([f"{VENV_BIN}/warcio", "check", "-v", str(warc)], unpacked)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "digest pass" in proc.stdout and "fail" not in proc.stdout
+    ids = set()
+    for warc in warcs:
+        with warc.open("rb") as fh:
+            ids |= {r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(fh)}
+    capture = json.loads((unpacked / layout.CAPTURE_JSON).read_text())
+    for item in capture["items"]:
+        own = item["packet_files"]["warc_records"]
+        assert own and set(own) <= ids, item["id"]
 
 
 def test_sha256sum_accepts_the_manifest(unpacked: Path) -> None:

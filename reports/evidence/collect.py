@@ -78,6 +78,7 @@ class Item:
     doms: list[tuple[str, bytes, datetime]] = field(default_factory=list)
     warcinfo: list[dict[str, str]] = field(default_factory=list)
     certificates: list[str] = field(default_factory=list)
+    packet_files: dict[str, Any] = field(default_factory=dict)  # set by the packet builder
 
     @property
     def label(self) -> str | None:

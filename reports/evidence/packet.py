@@ -31,6 +31,7 @@ from reports.evidence.timefmt import shanghai, utc_z
 from reports.evidence.zipio import write_zip
 from store.clock import utcnow
 
+WARC_FILE = "archive/evidence.warc.gz"
 PURPOSES = {
     "cac": "固定假冒政府网站、证书查询端口的网页证据，移送网信部门处置",
     "samr": "固定网络销售证书、考试包过等虚假宣传信息，移送市场监管部门查处",
@@ -127,24 +128,32 @@ def _build(items: list[Item], *, case: str, operator: str, key: Any,
     agency, copies = agencies.for_case(items)
     purpose = PURPOSES[agency.key]
     files: dict[str, bytes] = {}
-    warcs: dict[str, bytes] = {}
+    # Listings read from one page share its capture: each record and each screenshot is
+    # stored once, and every item's record says which members are its own.
+    members: dict[str, bytes] = {}
+    blobs: dict[str, str] = {}
     pages = []
     for item in items:
         slug = item.target.slug
-        if item.warc:
-            path = f"archive/{slug}.warc.gz"
-            warcs[path] = files[path] = layout.warc_file([m.data for m in item.warc])
-        for n, (_name, data, _at) in enumerate(item.screenshots, 1):
-            files[f"screenshots/{slug}-{n}.png"] = data
-        for n, (_name, data, _at) in enumerate(item.doms, 1):
-            files[f"dom/{slug}-{n}.html"] = data
+        for m in item.warc:
+            members.setdefault(m.record_id, m.data)
+        shots = [_blob(files, blobs, f"screenshots/{slug}-{n}.png", data)
+                 for n, (_url, data, _at) in enumerate(item.screenshots, 1)]
+        doms = [_blob(files, blobs, f"dom/{slug}-{n}.html", data)
+                for n, (_url, data, _at) in enumerate(item.doms, 1)]
         files[f"text/{slug}.txt"] = _text(item)
         files[f"findings/{slug}.json"] = layout.dumps(item.findings)
+        item.packet_files = {"warc": WARC_FILE if item.warc else None,
+                             "warc_records": [m.record_id for m in item.warc],
+                             "screenshots": shots, "dom": doms,
+                             "text": f"text/{slug}.txt", "findings": f"findings/{slug}.json"}
         pages.append({"id": slug, "url": item.url, "ts": utc_z(item.captured_from),
                       "title": item.title or item.url, "text": item.text})
-    if not warcs:
+    if not members:
         raise EvidenceError("none of the items has a stored page to put in a WARC "
                             "(crawl them again; certwatch never re-fetches for a packet)")
+    warcs = {WARC_FILE: layout.warc_file(list(members.values()))}
+    files.update(warcs)
     files[layout.INDEX] = layout.cdx_index(warcs)
     files[layout.PAGES] = layout.pages_jsonl(pages)
     capture = records.capture_record(items, case=case, purpose=purpose, operator=operator,
@@ -205,6 +214,14 @@ def _build(items: list[Item], *, case: str, operator: str, key: Any,
         members, {**meta, "case": case})
     return members, {"manifest_sha256": manifest_sha, "agency": agency.name,
                      "timestamped": stamp_view is not None}
+
+
+def _blob(files: dict[str, bytes], seen: dict[str, str], path: str, data: bytes) -> str:
+    digest = layout.sha256(data)
+    if digest not in seen:
+        seen[digest] = path
+        files[path] = data
+    return seen[digest]
 
 
 def _text(item: Item) -> bytes:

@@ -84,7 +84,8 @@ def capture_record(items: list[Item], *, case: str, purpose: str, operator: str,
     end = max(i.captured_to for i in items)
     hosts = sorted({r.hostname for i in items for r in i.runs if r.hostname})
     infos = _warcinfos(items)
-    crawl_ips = sorted({f["exit-ip"] for f in infos if f.get("exit-ip")})
+    crawl_ips = sorted({f["exit-ip"] for f in infos
+                        if f.get("exit-ip") and not f["exit-ip"].startswith("unknown")})
     crawl_operators = sorted({f["operator"] for f in infos if f.get("operator")})
     return {
         "record": "网络在线提取笔录",
@@ -119,6 +120,7 @@ def capture_record(items: list[Item], *, case: str, purpose: str, operator: str,
                        "redirected": bool(p.final_url and p.final_url != p.url)}
                       for p in i.pages],
             "linked_data": _linked(i),
+            "packet_files": i.packet_files,
             "warc_records": [{"type": m.record_type, "uri": m.target_uri, "id": m.record_id,
                               "captured_utc": utc_z(m.captured_at), "origin": m.origin,
                               "ip_address": m.ip_address}
@@ -220,7 +222,12 @@ def render_capture(rec: dict[str, Any]) -> str:
                   "  联系方式：" + ("、".join(f"{c['kind']} {c['value']}（关联 "
                                             f"{c['linked_listings']} 条）"
                                             for c in linked["contacts"]) or "无")]
-        lines.append("  WARC记录：")
+        files = item.get("packet_files") or {}
+        if files.get("screenshots"):
+            lines.append(f"  页面截图：{'、'.join(files['screenshots'])}")
+        if files.get("dom"):
+            lines.append(f"  渲染后页面源码：{'、'.join(files['dom'])}")
+        lines.append(f"  WARC记录（{files.get('warc') or '—'}）：")
         for w in item["warc_records"]:
             origin = ORIGINS_ZH.get(w["origin"], w["origin"])
             ip = f"，服务器IP {w['ip_address']}" if w.get("ip_address") else ""
