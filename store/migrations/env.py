@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import store.evidence_models  # noqa: F401 - registers warc_records
 from store.models import Base
 
 config = context.config
