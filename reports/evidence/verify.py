@@ -37,15 +37,21 @@ def verify_packet(path: Path, *, tsa_ca: bytes | None = None) -> Verdict:
     try:
         members = read_zip(path)
     except MemberError as exc:
-        return Verdict(False, f"{exc.name}: {exc}", exc.name)
+        return Verdict(False, str(exc), exc.name)
+    return verify_members(members, tsa_ca=tsa_ca, name=str(path))
+
+
+def verify_members(members: dict[str, bytes], *, tsa_ca: bytes | None = None,
+                   name: str = "packet") -> Verdict:
+    """The checks on a packet's members as read from its ZIP."""
     missing_core = [m for m in REQUIRED if m not in members]
     if len(missing_core) == len(REQUIRED):
-        raise NotAPacket(f"{path}: not a certwatch evidence packet (no {layout.MANIFEST_JSON}, "
+        raise NotAPacket(f"{name}: not a certwatch evidence packet (no {layout.MANIFEST_JSON}, "
                          f"{layout.MANIFEST} or {layout.CUSTODY})")
     summary: list[str] = []
     try:
-        for name in missing_core:
-            raise _Fail(name, f"{name}: missing")
+        for core in missing_core:
+            raise _Fail(core, f"{core}: missing")
         _check(members, summary, tsa_ca)
     except _Fail as fail:
         return Verdict(False, str(fail), fail.member, summary)
