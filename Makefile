@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/crawl.py --rounds 7
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/evidence.py
+	$(BIN)/python bench/domains.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
