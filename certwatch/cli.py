@@ -26,6 +26,7 @@ class CLIError(UserError):
 
 # Command groups that live in their own modules: each exposes `register(subparsers)`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "certwatch.evidence_cli",
     "certwatch.hunt_cli",
     "certwatch.lookalike_cli",
     "certwatch.review_cli",
