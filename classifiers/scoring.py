@@ -52,6 +52,8 @@ class Classifier:
         self.labels: list[str] = [str(c) for c in self.clf.classes_]
         self.benign = self.labels.index("benign")
         self.coef = np.asarray(self.clf.coef_, dtype=np.float64)
+        self.n_labels = len(self.labels)
+        self.coef_by_feature = np.ascontiguousarray(self.coef.T).ravel()
         self.threshold = saved.metadata.get("params", {}).get("fraud_threshold",
                                                               FRAUD_THRESHOLD)
 
@@ -100,26 +102,39 @@ class Classifier:
 
         Vectorised over the batch: an occurrence weighs its feature's TF-IDF value times the
         coefficient gap between the chosen label and the runner-up; overlapping occurrences
-        merge into one phrase carrying the strongest weight.
+        merge into one phrase carrying the strongest weight. Each document keeps its
+        MAX_SPANS strongest occurrences (ties: earlier occurrence first) before merging.
         """
-        occ = np.flatnonzero(grams.size >= 2)  # single characters explain nothing to a reader
-        docs, feats = grams.doc[occ], grams.feature[occ]
-        values = values[occ]
+        # Occurrences come in blocks of ascending size: single characters (which explain
+        # nothing to a reader) are the first block.
+        first = int(np.searchsorted(grams.size, 2))
+        docs, feats = grams.doc[first:], grams.feature[first:]
         others = proba.copy()
         others[np.arange(n_docs), best] = -1.0
         runner_up = others.argmax(axis=1)
-        contrib = values * (self.coef[best[docs], feats] - self.coef[runner_up[docs], feats])
-        keep = contrib > 0
-        occ, docs, contrib = occ[keep], docs[keep], contrib[keep]
-        # The strongest occurrences of each document, then merged where they overlap.
-        order = np.lexsort((-contrib, docs))
-        occ, docs, contrib = occ[order], docs[order], contrib[order]
-        rank = np.arange(len(docs)) - np.searchsorted(docs, docs)
-        top = rank < MAX_SPANS
-        occ, docs, contrib = occ[top], docs[top], contrib[top]
-        starts = grams.pos[occ]
+        # coef_by_feature holds a feature's coefficients side by side: both lookups of an
+        # occurrence hit one cache line instead of two rows 8 MB apart.
+        at = feats * self.n_labels
+        contrib = values[first:] * (self.coef_by_feature[at + best[docs]]
+                                    - self.coef_by_feature[at + runner_up[docs]])
+        occ = np.flatnonzero(contrib > 0)
+        docs, contrib = docs[occ], contrib[occ]
+        # Strongest first within each document: a stable sort by weight, then a stable sort
+        # by document (a radix sort on small integers), is the order of
+        # lexsort((-contrib, docs)) at a fraction of its cost.
+        order = np.argsort(-contrib, kind="stable")
+        order = order[np.argsort(_small_ints(docs[order], n_docs), kind="stable")]
+        docs = docs[order]
+        doc_first = np.zeros(n_docs, dtype=np.int64)
+        np.cumsum(np.bincount(docs, minlength=n_docs)[:-1], out=doc_first[1:])
+        top = order[np.arange(len(docs)) - doc_first[docs] < MAX_SPANS]
+        occ, contrib = occ[top] + first, contrib[top]
+        docs, starts = grams.doc[occ], grams.pos[occ]
         ends = starts + grams.size[occ]
-        order = np.lexsort((starts, docs))
+        if not len(docs):
+            return [[] for _ in range(n_docs)]
+        # By document, then start (ties keep the strongest-first order, as lexsort would).
+        order = np.argsort(docs * (int(starts.max()) + 1) + starts, kind="stable")
         docs, starts, ends, contrib = docs[order], starts[order], ends[order], contrib[order]
         # Documents are sorted, so shifting each by a large stride makes one running maximum
         # over the whole batch behave as a per-document one.
@@ -127,13 +142,12 @@ class Classifier:
         reach = np.maximum.accumulate(shifted)
         new_group = np.ones(len(docs), dtype=bool)
         new_group[1:] = (docs[1:] != docs[:-1]) | (starts[1:] + docs[1:] * (1 << 40) > reach[:-1])
-        first = np.flatnonzero(new_group)
-        if not len(first):
-            return [[] for _ in range(n_docs)]
-        g_doc, g_start = docs[first], starts[first]
-        g_end = np.maximum.reduceat(ends, first)
-        g_weight = np.maximum.reduceat(contrib, first)
-        order = np.lexsort((-g_weight, g_doc))
+        first_of = np.flatnonzero(new_group)
+        g_doc, g_start = docs[first_of], starts[first_of]
+        g_end = np.maximum.reduceat(ends, first_of)
+        g_weight = np.maximum.reduceat(contrib, first_of)
+        order = np.argsort(-g_weight, kind="stable")
+        order = order[np.argsort(_small_ints(g_doc[order], n_docs), kind="stable")]
         g_doc, g_start, g_end, g_weight = (g_doc[order], g_start[order], g_end[order],
                                            g_weight[order])
         bounds = np.searchsorted(g_doc, np.arange(n_docs + 1))
@@ -142,33 +156,65 @@ class Classifier:
                 for row in range(n_docs)]
 
 
-def _is_edge(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch)[0] in "PZC"
+def _small_ints(values: np.ndarray, bound: int) -> np.ndarray:
+    """`values` (all below `bound`) as int16 where they fit: numpy sorts those by radix."""
+    return values.astype(np.int16) if bound <= np.iinfo(np.int16).max else values
+
+
+class _EdgeTable(dict[str, bool]):
+    """Whether a character is whitespace, punctuation, separator or control: filled on first
+    sight (a dict lookup instead of a unicodedata call per character)."""
+
+    def __missing__(self, ch: str) -> bool:
+        edge = self[ch] = ch.isspace() or unicodedata.category(ch)[0] in "PZC"
+        return edge
+
+
+_EDGE = _EdgeTable()
+
+
+_object_new = object.__new__
+
+
+def _new_reason(text: str, start: int, end: int, weight: float, fld: str) -> Reason:
+    """Reason(...) without the frozen dataclass's per-field object.__setattr__ (equal object)."""
+    obj = _object_new(Reason)
+    fields = obj.__dict__
+    fields["text"] = text
+    fields["start"] = start
+    fields["end"] = end
+    fields["weight"] = weight
+    fields["field"] = fld
+    return obj
 
 
 def _reasons(phrases: list[list[float]], norm: Normalized, title: str) -> list[Reason]:
     """Merged phrases (normalised coordinates, strongest first) as spans of the original."""
+    if not phrases:
+        return []
     offset = len(title) + 1 if title else 0
+    body = norm.original[offset:] if title else norm.original
+    edge = _EDGE
+    span = norm.span
     reasons: list[Reason] = []
     seen: set[tuple[str, int]] = set()
     for s_start, s_end, weight in phrases:
-        o_start, o_end = norm.span(int(s_start), int(s_end))
+        o_start, o_end = span(int(s_start), int(s_end))
         if title and o_start < len(title):
-            fld, start, end = "title", o_start, min(o_end, len(title))
+            fld, start, end, source = "title", o_start, min(o_end, len(title)), title
         else:
-            fld, start, end = "text", max(0, o_start - offset), max(0, o_end - offset)
-        source = title if fld == "title" else norm.original[offset:]
+            fld, source = "text", body
+            start = o_start - offset if o_start > offset else 0
+            end = o_end - offset if o_end > offset else 0
         # Punctuation at a phrase's edges is n-gram overlap, not part of what to highlight.
-        while start < end and _is_edge(source[start]):
+        while start < end and edge[source[start]]:
             start += 1
-        while end > start and _is_edge(source[end - 1]):
+        while end > start and edge[source[end - 1]]:
             end -= 1
-        phrase = source[start:end]
-        if not phrase or (fld, start) in seen:
+        if start == end or (fld, start) in seen:
             continue
         seen.add((fld, start))
-        reasons.append(Reason(text=phrase, start=start, end=end, weight=round(weight, 4),
-                              field=fld))
+        reasons.append(_new_reason(source[start:end], start, end, round(weight, 4), fld))
         if len(reasons) == MAX_REASONS:
             break
     return reasons

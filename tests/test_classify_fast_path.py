@@ -1,0 +1,77 @@
+"""The fast scoring path gives exactly what the reference path gives.
+
+The speed work (see README "Classifier speed") replaced sorts, lookups and per-character calls
+in the scoring path; `tests/classify_reference.py` keeps the code it replaced. Equal means
+equal: the same labels, scores, reason spans and weights, and attributes, on the sandbox's
+ground truth and on the held-out corpus, in batches of several sizes.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from classifiers import normalize as normalize_module
+from classifiers.corpus import load_corpus, split
+from classifiers.scoring import Classifier
+from sandbox.truth import listings
+from tests import classify_reference as reference
+
+EDGE_ITEMS = [("", ""), ("", "挂证"), ("挂证", ""), ("  ", "\n"), ("标题", "正文，，，。"),
+              ("掛 證", "一建挂证 年薪3万 微信 gz_888888 电话 138 1234 5678"),
+              ("", "！！！挂证！！！" * 40)]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.load()
+
+
+@pytest.fixture(scope="module")
+def truth_items() -> list[tuple[str, str]]:
+    return [(t.title, t.text) for t in listings()]
+
+
+@pytest.fixture(scope="module")
+def heldout_items() -> list[tuple[str, str]]:
+    return [(ex.title, ex.text) for ex in split(load_corpus())[1]]
+
+
+def _assert_same(classifier: Classifier, items: list[tuple[str, str]], batch: int) -> None:
+    for i in range(0, len(items), batch):
+        chunk = items[i:i + batch]
+        fast = classifier.classify_many(chunk)
+        slow = reference.classify_many(classifier, chunk)
+        for item, f, s in zip(chunk, fast, slow, strict=True):
+            assert f == s, item
+            assert [r.field for r in f.reasons] == [r.field for r in s.reasons]
+
+
+@pytest.mark.parametrize("batch", [512, 37])
+def test_sandbox_truth_scores_as_the_reference(classifier: Classifier,
+                                               truth_items: list[tuple[str, str]],
+                                               batch: int) -> None:
+    _assert_same(classifier, truth_items + EDGE_ITEMS, batch)
+
+
+def test_heldout_corpus_scores_as_the_reference(classifier: Classifier,
+                                                heldout_items: list[tuple[str, str]]) -> None:
+    assert len(heldout_items) > 300
+    _assert_same(classifier, heldout_items, 512)
+    _assert_same(classifier, heldout_items[:40], 1)
+
+
+def test_character_folding_is_the_plain_translation(truth_items: list[tuple[str, str]],
+                                                    heldout_items: list[tuple[str, str]]) -> None:
+    tables = normalize_module.load_tables()
+    rng = random.Random(11)
+    keys = sorted(tables.one_to_one)
+    texts = [f"{title}\n{text}" for title, text in truth_items + heldout_items]
+    # Many distinct foldable characters, chains (a folded character folded again) and none.
+    texts += ["".join(chr(rng.choice(keys)) for _ in range(rng.randint(1, 80))) + "挂证"
+              for _ in range(300)]
+    texts += ["plain ascii", "", "全是简体中文没有要改的字"]
+    for text in texts:
+        assert normalize_module._fold_characters(text, tables) == reference.translate_characters(
+            text, tables.one_to_one), text
