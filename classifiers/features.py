@@ -65,6 +65,33 @@ def hash_grams(docs: list[str], ngram_range: tuple[int, int], n_features: int) -
                  size=np.concatenate(size_out), feature=np.concatenate(feat_out))
 
 
+def unique_cells(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`np.unique(key, return_inverse=True, return_counts=True)` for non-negative int64 keys.
+
+    np.unique argsorts by comparison; keys of a batch (document × 2**20 + feature) have about
+    30 bits, so an LSD radix sort (a stable numpy sort on each 16-bit digit, which numpy does
+    by radix) orders them in a few linear passes instead.
+    """
+    if not len(key):
+        return (key.copy(), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
+    high = int(key.max())
+    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while high >> shift:
+        digit = ((key[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    ordered = key[order]
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    where = np.empty(len(key), dtype=np.intp)
+    where[order] = np.cumsum(new) - 1
+    counts = np.diff(starts, append=len(key))
+    return ordered[starts], where, counts
+
+
 class HashedCharTfidf(TransformerMixin, BaseEstimator):
     """TF-IDF over hashed character n-grams (sublinear tf, smooth idf, L2 rows)."""
 
@@ -96,7 +123,7 @@ class HashedCharTfidf(TransformerMixin, BaseEstimator):
         """TF-IDF rows, the n-gram occurrences, and each occurrence's index into `x.data`."""
         grams = hash_grams(docs, self.ngram_range, self.n_features)
         key = grams.doc * self.n_features + grams.feature
-        cells, where, counts = np.unique(key, return_inverse=True, return_counts=True)
+        cells, where, counts = unique_cells(key)
         rows, cols = cells // self.n_features, cells % self.n_features
         data = ((1.0 + np.log(counts)) * self.idf_[cols]).astype(np.float32)
         norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from classifiers import normalize as normalize_module
 from classifiers.corpus import load_corpus, split
+from classifiers.features import hash_grams, unique_cells
 from classifiers.scoring import Classifier
 from sandbox.truth import listings
 from tests import classify_reference as reference
@@ -75,3 +77,16 @@ def test_character_folding_is_the_plain_translation(truth_items: list[tuple[str,
     for text in texts:
         assert normalize_module._fold_characters(text, tables) == reference.translate_characters(
             text, tables.one_to_one), text
+
+
+def test_unique_cells_is_numpy_unique(truth_items: list[tuple[str, str]]) -> None:
+    rng = np.random.default_rng(5)
+    grams = hash_grams([f"{a}\n{b}" for a, b in truth_items], (1, 3), 2**20)
+    keys = [grams.doc * 2**20 + grams.feature, np.zeros(0, dtype=np.int64),
+            np.array([7], dtype=np.int64), np.array([2**16, 2**16 - 1, 0], dtype=np.int64)]
+    keys += [rng.integers(0, high, size).astype(np.int64)
+             for size, high in [(1000, 2**16), (50_000, 2**31), (20_000, 2**45), (300, 3)]]
+    for key in keys:
+        expected = np.unique(key, return_inverse=True, return_counts=True)
+        for got, want in zip(unique_cells(key), expected, strict=True):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
