@@ -118,22 +118,18 @@ class Classifier:
         contrib = values[first:] * (self.coef_by_feature[at + best[docs]]
                                     - self.coef_by_feature[at + runner_up[docs]])
         occ = np.flatnonzero(contrib > 0)
-        docs, contrib = docs[occ], contrib[occ]
-        # Strongest first within each document: a stable sort by weight, then a stable sort
-        # by document (a radix sort on small integers), is the order of
-        # lexsort((-contrib, docs)) at a fraction of its cost.
-        order = np.argsort(-contrib, kind="stable")
-        order = order[np.argsort(_small_ints(docs[order], n_docs), kind="stable")]
-        docs = docs[order]
-        doc_first = np.zeros(n_docs, dtype=np.int64)
-        np.cumsum(np.bincount(docs, minlength=n_docs)[:-1], out=doc_first[1:])
-        top = order[np.arange(len(docs)) - doc_first[docs] < MAX_SPANS]
-        occ, contrib = occ[top] + first, contrib[top]
+        docs = docs[occ]
+        # Grouped by document, each in occurrence order (a radix sort on small integers).
+        order = np.argsort(_small_ints(docs, n_docs), kind="stable")
+        occ, docs = occ[order], docs[order]
+        keep = _strongest(contrib[occ], docs, n_docs)
+        occ, contrib = occ[keep], contrib[occ[keep]]
+        occ += first
         docs, starts = grams.doc[occ], grams.pos[occ]
         ends = starts + grams.size[occ]
         if not len(docs):
             return [[] for _ in range(n_docs)]
-        # By document, then start (ties keep the strongest-first order, as lexsort would).
+        # By document, then start: overlapping occurrences are neighbours.
         order = np.argsort(docs * (int(starts.max()) + 1) + starts, kind="stable")
         docs, starts, ends, contrib = docs[order], starts[order], ends[order], contrib[order]
         # Documents are sorted, so shifting each by a large stride makes one running maximum
@@ -154,6 +150,35 @@ class Classifier:
         table = np.column_stack((g_start, g_end, g_weight))
         return [table[bounds[row]: min(bounds[row + 1], bounds[row] + 2 * MAX_REASONS)].tolist()
                 for row in range(n_docs)]
+
+
+def _strongest(contrib: np.ndarray, docs: np.ndarray, n_docs: int) -> np.ndarray:
+    """Which occurrences are among their document's MAX_SPANS strongest, ties going to the
+    earlier occurrence. `docs` is sorted and each document's occurrences are in order.
+
+    The same set as ranking each document by (-weight, occurrence) would give, without
+    sorting the weights: the MAX_SPANS-th largest weight of a crowded document is found by
+    partition (linear), everything stronger is kept, and the earliest of those equal to it
+    fill the places left.
+    """
+    counts = np.bincount(docs, minlength=n_docs)
+    crowded = np.flatnonzero(counts > MAX_SPANS)
+    if not len(crowded):
+        return np.ones(len(docs), dtype=bool)
+    doc_first = np.zeros(n_docs, dtype=np.int64)
+    np.cumsum(counts[:-1], out=doc_first[1:])
+    threshold = np.full(n_docs, -np.inf)
+    for doc in crowded.tolist():
+        start, count = doc_first[doc], counts[doc]
+        kth = count - MAX_SPANS
+        threshold[doc] = np.partition(contrib[start:start + count], kth)[kth]
+    at_doc = threshold[docs]
+    above = contrib > at_doc
+    tied = contrib == at_doc
+    room = MAX_SPANS - np.bincount(docs[above], minlength=n_docs)
+    tied_before = np.cumsum(tied) - tied
+    tied_rank = tied_before - tied_before[doc_first[docs]]
+    return above | (tied & (tied_rank < room[docs]))
 
 
 def _small_ints(values: np.ndarray, bound: int) -> np.ndarray:
