@@ -8,6 +8,7 @@ ground truth and on the held-out corpus, in batches of several sizes.
 
 from __future__ import annotations
 
+import gc
 import random
 
 import numpy as np
@@ -90,3 +91,15 @@ def test_unique_cells_is_numpy_unique(truth_items: list[tuple[str, str]]) -> Non
         expected = np.unique(key, return_inverse=True, return_counts=True)
         for got, want in zip(unique_cells(key), expected, strict=True):
             assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_batches_leave_the_garbage_collector_as_they_found_it(classifier: Classifier) -> None:
+    assert gc.isenabled()
+    classifier.classify_many(EDGE_ITEMS)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        classifier.classify_many(EDGE_ITEMS)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
