@@ -477,6 +477,8 @@ def _apply(text: str, runs: _Runs, edits: Sequence[Edit]) -> tuple[str, _Runs]:
         copy_from = e - q
     if last < len(text):
         pieces.append(text[last:])
+    if not items and copy_from == 0:
+        return "".join(pieces), runs  # equal-length replacements only: the map is unchanged
     if len(text) > copy_from:
         items.append((copy_from, len(text), -1))
     return "".join(pieces), _compose(items, runs)

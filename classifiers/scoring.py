@@ -245,11 +245,20 @@ def _reasons(phrases: list[list[float]], norm: Normalized, title: str) -> list[R
     offset = len(title) + 1 if title else 0
     body = norm.original[offset:] if title else norm.original
     edge = _EDGE
-    span = norm.span
+    # Normalized.span, inlined: phrases are n-grams of the text, so no clamping is needed.
+    offsets, n = norm.offsets, len(norm.text)
+    end_of = norm.runs.end_of if norm.runs is not None else None
     reasons: list[Reason] = []
     seen: set[tuple[str, int]] = set()
     for s_start, s_end, weight in phrases:
-        o_start, o_end = span(int(s_start), int(s_end))
+        p_start, p_end = int(s_start), int(s_end)
+        if 0 <= p_start < p_end <= n:
+            o_start = offsets[p_start]
+            o_end = end_of(p_end - 1) if end_of is not None else offsets[p_end]
+            if o_end < o_start:
+                o_end = o_start
+        else:
+            o_start, o_end = norm.span(p_start, p_end)
         if title and o_start < len(title):
             fld, start, end, source = "title", o_start, min(o_end, len(title)), title
         else:

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from classifiers import normalize as stages
 from classifiers.attributes import extract_attributes
-from classifiers.normalize import Normalized, normalize
+from classifiers.normalize import Edit, Normalized, _compose, _Runs, load_tables
 from classifiers.scoring import MAX_REASONS, MAX_SPANS, Classifier, Reason, Verdict
 
 
@@ -112,3 +113,71 @@ def reasons(phrases: list[list[float]], norm: Normalized, title: str) -> list[Re
 def translate_characters(text: str, table: dict[int, int]) -> str:
     """Stage 1's one-to-one character folding, as a plain str.translate."""
     return text.translate(table)
+
+
+def normalize(text: str) -> Normalized:
+    """classifiers.normalize.normalize with the reference character folding and editing."""
+    t = load_tables()
+    n = len(text)
+    runs = _Runs.identity(n)
+    current = translate_characters(text, t.one_to_one)
+    current, runs = apply_edits(current, runs, stages._char_edits(current, t))
+    for stage in stages._STAGES:
+        current, runs = apply_edits(current, runs, stage(current, t))
+    for _ in range(stages._ALIAS_PASSES):
+        edits = stages._alias_edits(current, t)
+        if not edits:
+            break
+        current, runs = apply_edits(current, runs, edits)
+    current, runs = apply_edits(current, runs, stages._contextual_edits(current, t))
+    return Normalized(original=text, text=current, offsets=runs.offsets(n), runs=runs)
+
+
+def apply_edits(text: str, runs: _Runs, edits: Sequence[Edit]) -> tuple[str, _Runs]:
+    """Apply sorted, non-overlapping edits to the text and its map.
+
+    Inside an edit, equal-length replacements and a common prefix/suffix map character by
+    character; the rest of the replacement maps to the whole of the rest of the source
+    ("gua证" → "挂证": 挂 ← gua, 证 ← 证).
+    """
+    if not edits:
+        return text, runs
+    pieces: list[str] = []
+    # (a, b, -1): output copies text[a:b] position for position (equal-length replacements
+    # included); (a, b, k): k output characters that all come from text[a:b].
+    items: list[tuple[int, int, int]] = []
+    copy_from = last = 0  # the pending copy is text[copy_from:...]
+    for s, e, repl in edits:
+        if s > last:
+            pieces.append(text[last:s])
+        last = e
+        k = len(repl)
+        if not k:  # a deletion ends the pending copy
+            if s > copy_from:
+                items.append((copy_from, s, -1))
+            copy_from = e
+            continue
+        pieces.append(repl)
+        n = e - s
+        if n == k:
+            continue  # same length: stays inside the pending copy
+        limit = min(n, k)
+        p = 0
+        while p < limit and text[s + p] == repl[p]:
+            p += 1
+        q = 0
+        while q < limit - p and text[e - 1 - q] == repl[k - 1 - q]:
+            q += 1
+        if s + p > copy_from:
+            items.append((copy_from, s + p, -1))
+        if n - p - q > 0:
+            items.append((s + p, e - q, k - p - q))
+        else:  # pure insertion: borrow the neighbouring source character
+            at = s + p - 1 if p else s
+            items.append((at, at + 1, k - p - q))
+        copy_from = e - q
+    if last < len(text):
+        pieces.append(text[last:])
+    if len(text) > copy_from:
+        items.append((copy_from, len(text), -1))
+    return "".join(pieces), _compose(items, runs)

@@ -103,3 +103,17 @@ def test_batches_leave_the_garbage_collector_as_they_found_it(classifier: Classi
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_normalisation_maps_as_the_reference(truth_items: list[tuple[str, str]],
+                                             heldout_items: list[tuple[str, str]]) -> None:
+    texts = [f"{title}\n{text}" if title else text for title, text in truth_items + heldout_items]
+    texts += [title + text for title, text in EDGE_ITEMS]
+    texts += ["掛 證 ｖ信：幺三八 一二三四 五六七八\n\n  包*過  ", "ＡＢＣ\u3000\u3000def",
+              "\ud800x"]
+    for text in texts:
+        fast, slow = normalize_module.normalize(text), reference.normalize(text)
+        assert (fast.text, fast.offsets) == (slow.text, slow.offsets), text
+        assert fast.runs is not None and slow.runs is not None
+        ends = [fast.runs.end_of(i) for i in range(len(fast.text))]
+        assert ends == [slow.runs.end_of(i) for i in range(len(slow.text))], text
