@@ -45,7 +45,10 @@ def hash_grams(docs: list[str], ngram_range: tuple[int, int], n_features: int) -
     starts = np.flatnonzero(np.concatenate(([True], is_sep[:-1])))
     pos_in_doc = np.arange(len(cp)) - starts[doc_of]
     low, high = ngram_range
-    docs_out, pos_out, size_out, feat_out = [], [], [], []
+    # A power-of-two table takes the low bits: the same bucket as the modulo, without a
+    # 64-bit division per occurrence.
+    mask = np.uint64(n_features - 1) if n_features & (n_features - 1) == 0 else None
+    blocks: list[tuple[int, np.ndarray, np.ndarray]] = []  # (n, positions, features)
     h = np.zeros(len(cp), dtype=np.uint64)
     valid = np.ones(len(cp), dtype=bool)
     with np.errstate(over="ignore"):
@@ -56,13 +59,24 @@ def hash_grams(docs: list[str], ngram_range: tuple[int, int], n_features: int) -
             if n < low:
                 continue
             idx = np.flatnonzero(valid)
-            feats = (_mix(h[idx] ^ np.uint64(n)) % np.uint64(n_features)).astype(np.int64)
-            docs_out.append(doc_of[idx])
-            pos_out.append(pos_in_doc[idx])
-            size_out.append(np.full(len(idx), n, dtype=np.int64))
-            feat_out.append(feats)
-    return Grams(doc=np.concatenate(docs_out), pos=np.concatenate(pos_out),
-                 size=np.concatenate(size_out), feature=np.concatenate(feat_out))
+            mixed = _mix(h[idx] ^ np.uint64(n))
+            feats = mixed & mask if mask is not None else mixed % np.uint64(n_features)
+            blocks.append((n, idx, feats))
+    # Written straight into the output arrays: no per-size pieces to concatenate.
+    total = sum(len(idx) for _, idx, _ in blocks)
+    doc = np.empty(total, dtype=np.int64)
+    pos = np.empty(total, dtype=np.int64)
+    size = np.empty(total, dtype=np.int64)
+    feature = np.empty(total, dtype=np.int64)
+    at = 0
+    for n, idx, feats in blocks:
+        block = slice(at, at + len(idx))
+        np.take(doc_of, idx, out=doc[block])
+        np.take(pos_in_doc, idx, out=pos[block])
+        size[block] = n
+        feature[block] = feats
+        at += len(idx)
+    return Grams(doc=doc, pos=pos, size=size, feature=feature)
 
 
 def unique_cells(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

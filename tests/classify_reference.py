@@ -15,6 +15,7 @@ import numpy as np
 
 from classifiers import normalize as stages
 from classifiers.attributes import extract_attributes
+from classifiers.features import _MULT, _SENTINEL, Grams, _mix
 from classifiers.normalize import Edit, Normalized, _compose, _Runs, load_tables
 from classifiers.scoring import MAX_REASONS, MAX_SPANS, Classifier, Reason, Verdict
 
@@ -181,3 +182,31 @@ def apply_edits(text: str, runs: _Runs, edits: Sequence[Edit]) -> tuple[str, _Ru
     if len(text) > copy_from:
         items.append((copy_from, len(text), -1))
     return "".join(pieces), _compose(items, runs)
+
+
+def hash_grams(docs: list[str], ngram_range: tuple[int, int], n_features: int) -> Grams:
+    joined = "\x00".join(d.replace("\x00", " ") for d in docs) + "\x00"
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    is_sep = cp == _SENTINEL
+    doc_of = np.cumsum(is_sep) - is_sep  # document index of every position
+    starts = np.flatnonzero(np.concatenate(([True], is_sep[:-1])))
+    pos_in_doc = np.arange(len(cp)) - starts[doc_of]
+    low, high = ngram_range
+    docs_out, pos_out, size_out, feat_out = [], [], [], []
+    h = np.zeros(len(cp), dtype=np.uint64)
+    valid = np.ones(len(cp), dtype=bool)
+    with np.errstate(over="ignore"):
+        for n in range(1, high + 1):
+            # h[i] = hash of cp[i : i+n]; valid[i] = that window holds no separator.
+            h = h[: len(cp) - n + 1] * _MULT + cp[n - 1:]
+            valid = valid[: len(cp) - n + 1] & ~is_sep[n - 1:]
+            if n < low:
+                continue
+            idx = np.flatnonzero(valid)
+            feats = (_mix(h[idx] ^ np.uint64(n)) % np.uint64(n_features)).astype(np.int64)
+            docs_out.append(doc_of[idx])
+            pos_out.append(pos_in_doc[idx])
+            size_out.append(np.full(len(idx), n, dtype=np.int64))
+            feat_out.append(feats)
+    return Grams(doc=np.concatenate(docs_out), pos=np.concatenate(pos_out),
+                 size=np.concatenate(size_out), feature=np.concatenate(feat_out))

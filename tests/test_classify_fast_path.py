@@ -117,3 +117,17 @@ def test_normalisation_maps_as_the_reference(truth_items: list[tuple[str, str]],
         assert fast.runs is not None and slow.runs is not None
         ends = [fast.runs.end_of(i) for i in range(len(fast.text))]
         assert ends == [slow.runs.end_of(i) for i in range(len(slow.text))], text
+
+
+def test_hashed_grams_are_the_reference(truth_items: list[tuple[str, str]],
+                                        heldout_items: list[tuple[str, str]]) -> None:
+    texts = [normalize_module.normalize(f"{title}\n{text}").text
+             for title, text in truth_items + heldout_items]
+    batches = [texts[:512], texts[512:], [""], ["", "a", ""], ["\x00挂\x00证"], texts[:3]]
+    for docs in batches:
+        for ngram_range, n_features in [((1, 3), 2**20), ((2, 3), 1000), ((1, 1), 2**4)]:
+            fast = hash_grams(docs, ngram_range, n_features)
+            slow = reference.hash_grams(docs, ngram_range, n_features)
+            for name in ("doc", "pos", "size", "feature"):
+                got, want = getattr(fast, name), getattr(slow, name)
+                assert got.dtype == want.dtype and np.array_equal(got, want), name
