@@ -104,14 +104,17 @@ class Classifier:
         best = self._decide(proba)
         spans = self._batch_spans(x.data[cell], grams, best, proba, len(items))
         verdicts = []
-        for row, ((title, text), norm) in enumerate(zip(items, normalized, strict=True)):
-            p = proba[row]
+        labels, benign, version = self.labels, self.benign, self.version
+        # Python floats up front: the same values as float(proba[row, i]), without a NumPy
+        # scalar per probability.
+        for (title, text), norm, p, label, phrases in zip(
+                items, normalized, proba.tolist(), best.tolist(), spans, strict=True):
             verdicts.append(Verdict(
-                label=self.labels[best[row]], score=round(1.0 - float(p[self.benign]), 4),
-                scores={label: round(float(p[i]), 4) for i, label in enumerate(self.labels)},
-                reasons=_reasons(spans[row], norm, title),
+                label=labels[label], score=round(1.0 - p[benign], 4),
+                scores={name: round(p[i], 4) for i, name in enumerate(labels)},
+                reasons=_reasons(phrases, norm, title),
                 attributes=extract_attributes(text, title).as_dict(),
-                model_version=self.version))
+                model_version=version))
         return verdicts
 
     def _decide(self, proba: np.ndarray) -> np.ndarray:
