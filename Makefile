@@ -35,6 +35,7 @@ lint: $(STAMP)
 bench: install
 	$(BIN)/python bench/crawl.py --rounds 7
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/domains.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -26,6 +26,8 @@ class CLIError(UserError):
 
 # Command groups that live in their own modules: each exposes `register(subparsers)`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "certwatch.hunt_cli",
+    "certwatch.lookalike_cli",
 )
 
 

@@ -38,6 +38,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.hostmap.HostMapMiddleware": 60,
     "crawlers.middlewares.retry_after.RetryAfterMiddleware": 540,
     "crawlers.middlewares.redirect_loop.RedirectLoopMiddleware": 610,
+    # Next to the download handler: sees every hop and attempt before decompression.
+    "crawlers.middlewares.warc_capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {"crawlers.extensions.progress.Progress": 500}
@@ -54,6 +56,8 @@ CERTWATCH_PROGRESS_INTERVAL = 0.0
 CERTWATCH_NIGHT = None
 CERTWATCH_BATCH = None
 CERTWATCH_SCORE = True  # score listings with the installed classifier as they are stored
+# Keep every exchange as WARC records (README "Capture at crawl time"); 0 switches it off.
+CERTWATCH_WARC = os.environ.get("CERTWATCH_WARC", "1").lower() not in ("0", "off", "false", "no")
 
 # `scrapy crawl listings -a source=NAME` against a running sandbox: point at it.
 if os.environ.get("CERTWATCH_SANDBOX", "") not in ("", "auto", "off"):

@@ -3,6 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import store.evidence_models  # noqa: F401 - registers warc_records
+from store import lookalike_models  # noqa: F401  (registers the lookalike tables)
 from store.models import Base
 
 config = context.config
