@@ -40,7 +40,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.redirect_loop.RedirectLoopMiddleware": 610,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.store.StorePipeline": 300}
-EXTENSIONS = {"crawlers.extensions.progress.Progress": 500}
+EXTENSIONS = {
+    "crawlers.extensions.progress.Progress": 500,
+    "crawlers.extensions.gc_freeze.GcFreeze": 510,
+}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
@@ -54,6 +57,7 @@ CERTWATCH_PROGRESS_INTERVAL = 0.0
 CERTWATCH_NIGHT = None
 CERTWATCH_BATCH = None
 CERTWATCH_SCORE = True  # score listings with the installed classifier as they are stored
+CERTWATCH_GC_FREEZE = True  # keep full GC passes off the start-up heap during a crawl
 
 # `scrapy crawl listings -a source=NAME` against a running sandbox: point at it.
 if os.environ.get("CERTWATCH_SANDBOX", "") not in ("", "auto", "off"):
