@@ -96,6 +96,7 @@ class WriterThread:
                     return
                 job, size = self._jobs.popleft()
                 self._busy = True
+                self._cond.notify_all()  # room in the queue for a blocked producer
             try:
                 job()
             except BaseException as exc:  # noqa: BLE001 - handed to the producer, not lost
