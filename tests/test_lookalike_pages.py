@@ -158,6 +158,10 @@ def test_exchange_is_kept_with_hashes(world: World) -> None:
     check = subprocess.run(["sha256sum", "-c", "manifest.sha256"], cwd=root,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+    record = json.loads((root / "capture.json").read_text("utf-8"))
+    assert record["environment"]["browser"].startswith("Chromium ")
+    assert record["environment"]["host_map"] == "loopback-only"
+    assert record["started_at"] <= record["finished_at"]
     exchange = json.loads((root / "canary-exchange.json").read_text("utf-8"))
     assert exchange["outcome"] == "valid" and exchange["submitted_at"] <= exchange["finished_at"]
     document = next(e for e in exchange["exchanges"] if e["resource_type"] == "document")

@@ -202,6 +202,27 @@ class BrowserSession:
     def version(self) -> str:
         return self._browser.version if self._browser else ""
 
+    def environment(self) -> dict[str, Any]:
+        """The capture environment for the record (GUIDE.md §2: tools, versions, settings)."""
+        import platform
+        import socket
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as package_version
+
+        def version_of(name: str) -> str:
+            try:
+                return package_version(name)
+            except PackageNotFoundError:
+                return "unknown"
+
+        return {"tool": f"certwatch {version_of('certwatch')}",
+                "playwright": version_of("playwright"), "browser": f"Chromium {self.version}",
+                "user_agent": USER_AGENT, "viewport": VIEWPORT, "locale": "zh-CN",
+                "timezone": "Asia/Shanghai", "host": socket.gethostname(),
+                "os": platform.platform(),
+                "host_map": "loopback-only" if self.hostmap and self.hostmap.loopback_only
+                else ("mapped" if self.hostmap else "system resolver")}
+
     @contextmanager
     def page(self) -> Iterator[Any]:
         context = self._browser.new_context(

@@ -119,7 +119,11 @@ class Hunter:
             fingerprints = self.fingerprints(session)
             for n, item in enumerate(live, 1):
                 out_dir = self._new_dir(item.domain)
-                visit = pages.visit(session, item.domain, out_dir)
+                res = resolutions[item.domain]
+                meta = {"origin": item.origin, "detail": item.detail,
+                        "resolver": self.resolver.name, "addresses": list(res.addresses),
+                        "name_verdict": item.name.as_json()}
+                visit = pages.visit(session, item.domain, out_dir, meta=meta)
                 page = pages.signals(visit, fingerprints, prefer=item.name.imitates)
                 verdict = pages.combine(item.name, page)
                 row = self._store(item, resolutions[item.domain], verdict, ids, visit)

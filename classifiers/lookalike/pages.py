@@ -60,8 +60,12 @@ class Visit:
 
 
 def visit(session: BrowserSession, domain: str, out_dir: Path, probe: bool = True,
-          token: int | None = None) -> Visit:
-    """Capture the site's landing and query pages and (when `probe`) run the canary."""
+          token: int | None = None, meta: dict[str, Any] | None = None) -> Visit:
+    """Capture the site's landing and query pages and (when `probe`) run the canary.
+
+    `meta` (how the domain was found and resolved) goes into capture.json with the
+    environment, started/finished times and every page's record."""
+    started = iso(utcnow())
     out = CaptureDir(out_dir)
     with session.page() as watch:
         landing = capture(watch, f"http://{domain}/", out, "landing")
@@ -78,7 +82,8 @@ def visit(session: BrowserSession, domain: str, out_dir: Path, probe: bool = Tru
         if probe and form is not None:
             result.canary = canary_mod.run_probe(watch, form, canary_mod.make_canary(token), out)
     out.write_json("capture.json", {
-        "domain": domain, "browser": session.version,
+        "domain": domain, "started_at": started, "finished_at": iso(utcnow()),
+        "environment": session.environment(), "meta": meta or {},
         "pages": [p.as_json() for p in result.pages],
         "query_form": form, "canary": result.canary.as_json()})
     result.manifest = out.seal()
