@@ -43,7 +43,7 @@ def test_labelled_list_is_big_and_covers_every_trick() -> None:
                   "tld-swap"):
         assert kinds[trick] >= 1, trick
     splits = Counter(split for *_, split in rows)
-    assert splits["heldout"] >= 100 and splits["dev"] >= 200
+    assert splits["heldout"] >= 200 and splits["dev"] >= 250
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout", None])
@@ -58,9 +58,8 @@ def test_recall_and_false_positives(watchlist: Watchlist, split: str | None) -> 
     assert recall >= 0.95, outcome
     others = outcome["benign"] + outcome["official"]
     fp_rate = others["lookalike"] / sum(others.values())
-    # The whole list holds the 1% target; the held-out part alone has one name-only
-    # false positive in 89 (www.chinasafetyshoes.com: the brand is in the name).
-    assert fp_rate <= (0.012 if split == "heldout" else 0.01), outcome
+    # One name-only false positive in the list: www.chinasafetyshoes.com (brand in the name).
+    assert fp_rate <= 0.01, outcome
     assert outcome["official"]["official"] == sum(outcome["official"].values())
 
 
@@ -74,7 +73,7 @@ def test_reasons_are_stable_ascii_codes(watchlist: Watchlist) -> None:
                      "gov-cn-subdomain", "gov-cn-dash", "gov-before-cn", "brand", "homoglyph",
                      "brand-near", "mixed-script", "confusable-script", "idn", "zh-agency",
                      "zh-query", "token", "region", "region-department", "gov-token",
-                     "query-word", "official-label"}, codes
+                     "query-word", "official-label", "gov-suffix-restricted"}, codes
 
 
 def test_genuine_gov_cn_is_never_a_lookalike(watchlist: Watchlist) -> None:
@@ -145,7 +144,8 @@ def test_fast_path_agrees_with_full_analysis(watchlist: Watchlist) -> None:
     index = index_for(watchlist)
     names = [d for d, *_ in _rows()] + [d for d, _, _ in permutations(watchlist)][::7]
     names += ["www.ck", "foo.ck", "a.b.c.example.co.uk", "x.sch.uk", "shop123.top",
-              "city.kawasaki.jp", "cn.com", "gov.cn.com", "g0v-cn.com"]
+              "city.kawasaki.jp", "cn.com", "gov.cn.com", "g0v-cn.com", "www.usa.gov",
+              "www.jst.go.jp", "x.gouv.fr", "mohurd.gov.uk", "www.gv.at"]
     for name in names:
         try:
             fast = analyze_domain(name, watchlist)

@@ -32,9 +32,12 @@ WEIGHTS = {
 }
 THRESHOLD = 0.5
 MIN_BRAND = 5  # shorter tokens only count when a label is made of known tokens
+MIN_NEAR = 6  # brands this long match at edit distance 1 (5-letter initials collide too often)
 NEAR2 = 12  # brands this long also match at edit distance 2
 
 GOV_SUFFIXES = frozenset({"gov.cn", "xn--zfr164b"})  # .gov.cn and .政务: registration restricted
+# Other governments' suffixes (gov.uk, go.jp, usa.gov …) are just as closed to fraudsters.
+FOREIGN_GOV_LABELS = frozenset({"gov", "go", "govt", "gouv", "gob", "gv", "mil"})
 
 
 @dataclass
@@ -50,7 +53,7 @@ class NameIndex:
     official_registered: frozenset[str]
     tokens: dict[str, TokenInfo]
     long_re: re.Pattern[str]
-    any_re: re.Pattern[str]
+    longest_token: int
     seg_re: re.Pattern[str]
     prefix_re: re.Pattern[str]  # known tokens (or digits) at the start of a label
     suffix_re: re.Pattern[str]  # the same at the end, matched on the reversed label
@@ -165,7 +168,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
 
     everything = sorted(tokens)
     alternation = pattern(everything)
-    brands = sorted(t for t, i in tokens.items() if i.kind == "brand" and len(t) >= MIN_BRAND)
+    brands = sorted(t for t, i in tokens.items() if i.kind == "brand" and len(t) >= MIN_NEAR)
     near_first: dict[tuple[str, int], list[str]] = {}
     near_last: dict[tuple[str, int], list[str]] = {}
     for brand in brands:
@@ -190,7 +193,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
         official_registered=frozenset(registered),
         tokens=tokens,
         long_re=re.compile(pattern(t for t in everything if len(t) >= MIN_BRAND)),
-        any_re=re.compile(alternation),
+        longest_token=max(map(len, tokens)),
         seg_re=re.compile(f"(?:{alternation}|[0-9]+)+"),
         prefix_re=re.compile(f"(?:{alternation}|[0-9]+)"),
         suffix_re=re.compile(f"(?:{pattern(t[::-1] for t in everything)}|[0-9]+)"),
