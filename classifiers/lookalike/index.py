@@ -182,8 +182,11 @@ def _build(watchlist: Watchlist) -> NameIndex:
     embedded = sorted(((h, i) for h, i in official_hosts.items() if "." in h),
                       key=lambda item: -len(item[0]))
     rules = frozenset(psl.extractor().tlds)
-    tails = (".gov.cn", ".xn--zfr164b", *sorted("." + r for r in registered),
-             *sorted("." + h for h in official_hosts))
+    tails_all = {".gov.cn", ".xn--zfr164b", *("." + r for r in registered),
+                 *("." + h for h in official_hosts)}
+    # Keep only the shortest: ".gov.cn" already covers every host under it.
+    tails = tuple(sorted(t for t in tails_all
+                         if not any(t != u and t.endswith(u) for u in tails_all)))
     return NameIndex(
         host_labels={k: frozenset(v) for k, v in host_labels.items()},
         tld_labels=frozenset(r.rsplit(".", 1)[-1] for r in rules),
