@@ -16,7 +16,7 @@ from tests.conftest import certwatch
 def test_contract_with_file_comments_and_bad_names(tmp_path: Path) -> None:
     listing = tmp_path / "domains.txt"
     listing.write_text("# today's suspects\n\nzlaq.mohurd.gov.cn\n  mohurd-gov.cn  \n"
-                       "bad..name\n# another comment\nwww.baidu.com\n", "utf-8")
+                       "bad..name\n# another comment\nwww.baidu.com   # a note\n", "utf-8")
     proc = certwatch("check-domain", "tzzy-cx.com", "--in", str(listing), home=tmp_path,
                      check=False)
     assert proc.returncode == 2

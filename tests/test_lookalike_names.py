@@ -7,6 +7,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from classifiers.lookalike import hostnames, psl
 from classifiers.lookalike.errors import InvalidDomain, WatchlistError
@@ -225,3 +227,39 @@ def test_no_network_for_the_public_suffix_list(monkeypatch: pytest.MonkeyPatch) 
     finally:
         psl.extractor.cache_clear()
     assert psl.snapshot_version().startswith("20")
+
+
+_LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-оаеgovcnmhurdzlq住建查询",
+                 min_size=1, max_size=20)
+_NAMES = st.builds(lambda labels, suffix: ".".join([*labels, suffix]),
+                   st.lists(_LABEL, min_size=1, max_size=3),
+                   st.sampled_from(["com", "cn", "com.cn", "gov.cn", "top", "net", "go.jp",
+                                    "ck", "xn--zfr164b", "notasuffix"]))
+
+
+def _shared_watchlist() -> Watchlist:
+    # Hypothesis runs the test many times; a module-level watchlist keeps its memo warm.
+    global _WATCHLIST
+    if _WATCHLIST is None:
+        _WATCHLIST = load_watchlist()
+    return _WATCHLIST
+
+
+_WATCHLIST: Watchlist | None = None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.one_of(_NAMES, st.text(max_size=40)))
+def test_any_input_gives_a_verdict_or_invalid_domain(name: str) -> None:
+    watchlist = _shared_watchlist()
+    index = index_for(watchlist)
+    try:
+        verdict = analyze_domain(name, watchlist)
+    except InvalidDomain:
+        return
+    assert verdict.label in ("lookalike", "official", "benign")
+    assert 0.0 <= verdict.score <= 1.0
+    assert (verdict.label == "lookalike") == (verdict.score >= 0.5)
+    assert all(r.isascii() for r in verdict.reasons)
+    host = hostnames.normalize(name)
+    assert verdict == _analyze(index, watchlist, name, host)  # fast path agrees
