@@ -60,14 +60,14 @@ class NameIndex:
     brands: list[str]
     near_first: dict[tuple[str, int], tuple[str, ...]]  # (first 2 chars, length ±1) → brands
     near_last: dict[tuple[str, int], tuple[str, ...]]  # (last 2 chars, length ±1) → brands
-    long_brands: dict[int, list[str]]  # name length → brands of 10+ letters within 2 of it
+    long_brands: dict[int, list[str]]  # name length → brands of 12+ letters within 2 of it
     embedded: list[tuple[str, int]]  # official host without www, site index — longest first
     region_sites: dict[str, frozenset[int]]
     generic: frozenset[str]
     host_labels: dict[str, frozenset[int]]  # labels of official hosts (mem, zlaq, gzjs …)
     tld_labels: frozenset[str]  # last labels of every public-suffix rule
     suffix_rules: frozenset[str]  # the rules themselves ("com.cn", "*.ck", "!www.ck")
-    official_tails: tuple[str, ...]  # ".gov.cn", ".mohurd.gov.cn" …: never the fast path
+    official_tails: tuple[str, ...]  # ".gov.cn", ".osta.org.cn" …: never the fast path
     glyphs: homoglyphs.Homoglyphs
     clean_labels: dict[str, bool] = field(default_factory=dict)  # fast-path memo per label
 
