@@ -96,7 +96,7 @@ def add_verdict(engine: Engine, candidate_id: int, capture_id: int | None, at: d
 
 
 def latest_capture(engine: Engine, domain: str) -> dict[str, Any] | None:
-    """The newest capture of `domain` (ASCII/punycode form): its files with paths and SHA-256s.
+    """The newest capture of `domain` (ASCII/punycode form) with its files and SHA-256s, or None.
 
     {"domain", "captured_at", "url", "final_url", "status", "title", "directory",
      "canary_result", "canary_number", "screenshot": {"path", "sha256"}, "dom": {…},
