@@ -91,6 +91,10 @@ def shared_batch(config: Config, sources: list[str]) -> Iterator[str | None]:
         yield None
         return
     server = connect(config)
+    if config.db_url.startswith("sqlite"):
+        print("distributed crawl with SQLite: only workers on this machine share the database; "
+              "set CERTWATCH_DB_URL to PostgreSQL for workers on several machines",
+              file=sys.stderr)
     prefix = config.redis_prefix
     worker = f"{socket.gethostname()}:{os.getpid()}"
     batch = server.eval(_JOIN, 1, prefix, uuid.uuid4().hex[:12], BATCH_TTL, worker,
