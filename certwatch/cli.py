@@ -26,7 +26,10 @@ class CLIError(UserError):
 
 # Command groups that live in their own modules: each exposes `register(subparsers)`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "certwatch.evidence_cli",
+    "certwatch.hunt_cli",
     "certwatch.lookalike_cli",
+    "certwatch.review_cli",
     "certwatch.nightly_cli",
 )
 
@@ -202,12 +205,14 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
             return EXIT_OK
         except ModelUnavailable as exc:
             print(f"training: {exc}", file=sys.stderr)
-    reviews = []
+    reviews, before = [], None
     if args.with_reviews:
+        from classifiers.review_learning import measure_installed
         from store.db import open_store
 
         reviews = reviewed_examples(open_store(config.db_url))
         print(f"with {len(reviews)} analyst-reviewed listing(s)", file=sys.stderr)
+        before = measure_installed(reviews)
     result = train(reviews=reviews)
     counts = result.counts["corpus"]
     print(f"corpus: {counts['total']} examples {counts['by_label']}; "
@@ -215,6 +220,11 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
           f"{result.counts['fitted_with_augmentation']}), held out {result.counts['heldout']}")
     print("held-out evaluation:")
     print(render(result.heldout))
+    if before is not None:
+        from classifiers.review_learning import measure_new, render_before_after
+
+        print("before and after learning from the analysts' decisions:")
+        print(render_before_after(before, measure_new(result.heldout, reviews), len(reviews)))
     print(f"model {result.version} saved in {result.directory}")
     return EXIT_OK
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -134,13 +135,21 @@ def ensure_source(session: Session, name: str, title: str = "", platform: str = 
 
 
 class RunRecorder:
-    """The single writer for one run; not thread-safe (Scrapy calls it from the reactor)."""
+    """The single writer for one run; one thread at a time (the crawl hands it to its
+    writer thread between `start` and `finish`).
+
+    `lock` serialises transactions of recorders sharing a database from several threads:
+    SQLite allows one writer, and a read transaction upgrading to a write after another
+    thread's commit fails at once instead of waiting.
+    """
 
     def __init__(self, engine: Engine, bodies: BodyStore, source_name: str, *,
                  batch: str, night: int | None = None, source_title: str = "",
                  platform: str = "", config_hash: str = "", flush_every: int = 200,
-                 flush_seconds: float = 2.0, scorer: Scorer | None = None) -> None:
+                 flush_seconds: float = 2.0, scorer: Scorer | None = None,
+                 lock: threading.Lock | None = None) -> None:
         self.engine = engine
+        self.lock = lock or threading.Lock()
         self.bodies = bodies
         self.source_name = source_name
         self.batch = batch
@@ -162,6 +171,10 @@ class RunRecorder:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> int:
+        with self.lock:
+            return self._start()
+
+    def _start(self) -> int:
         sweep_stale_runs(self.engine)
         with Session(self.engine) as session, session.begin():
             source = ensure_source(session, self.source_name, *self._meta)
@@ -191,7 +204,7 @@ class RunRecorder:
         """Flush, then apply removals when the run saw the whole source, and close the run."""
         self.flush()
         now = utcnow()
-        with Session(self.engine) as session, session.begin():
+        with self.lock, Session(self.engine) as session, session.begin():
             # A 404 on the ad's own page is proof whatever the run's fate; absence from
             # the list pages only counts when the run covered the whole source.
             self._apply_removals(session, now, unseen=status == "finished" and complete)
@@ -200,6 +213,19 @@ class RunRecorder:
             run.close_reason = close_reason
             run.complete = complete
             run.finished_at = now
+            run.stats = {**_jsonable(stats), "certwatch": self.counts.as_dict()}
+        return self.counts
+
+    def abandon(self, *, close_reason: str, stats: dict[str, Any]) -> RunCounts:
+        """Close a run whose writes failed: drop what is buffered, infer nothing, mark it
+        interrupted. Committed batches stay; they are whole by construction."""
+        self._pages, self._listings = [], []
+        with self.lock, Session(self.engine) as session, session.begin():
+            run = session.get(CrawlRun, self.run_id)
+            run.status = "interrupted"
+            run.close_reason = close_reason
+            run.complete = False
+            run.finished_at = utcnow()
             run.stats = {**_jsonable(stats), "certwatch": self.counts.as_dict()}
         return self.counts
 
@@ -245,7 +271,7 @@ class RunRecorder:
             return
         pages, listings = self._pages, self._listings
         self._pages, self._listings = [], []
-        with Session(self.engine) as session, session.begin():
+        with self.lock, Session(self.engine) as session, session.begin():
             if pages:
                 session.execute(insert(FetchedPage), pages)
             if listings:

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from crawlers import failures
+from crawlers.browser_capture import capture as capture_browser_page
 from crawlers.encoding import detect
 from crawlers.extract import extract_fields, select_nodes, select_strings
 from crawlers.items import ListingItem, PageItem
@@ -47,6 +48,11 @@ class ListingsSpider(scrapy.Spider):
         self._shapes: Counter[str] = Counter()
         self._trapped: set[str] = set()
         self._nav_pages = 0
+        # One bound method per callback for the whole crawl: Scrapy caches its per-callback
+        # source inspection (generator return check) weakly by the callable, and a fresh
+        # bound method per request made it re-read and re-parse this file for most details.
+        self._on_list, self._on_detail = self.parse_list, self.parse_detail
+        self._on_error = self.on_error
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingsSpider:
@@ -74,14 +80,14 @@ class ListingsSpider(scrapy.Spider):
             meta["playwright"] = True
             if self.config.list.actions:
                 meta["playwright_include_page"] = True
-        return scrapy.Request(url, callback=self.parse_list, errback=self.on_error, meta=meta)
+        return scrapy.Request(url, callback=self._on_list, errback=self._on_error, meta=meta)
 
     def _detail_request(self, url: str, key: str) -> scrapy.Request:
         meta: dict[str, Any] = {"certwatch_kind": "detail", "certwatch_key": key}
         if self.config.browser:
             meta["playwright"] = True
         # Details first: they finish listings already discovered before more lists open.
-        return scrapy.Request(url, callback=self.parse_detail, errback=self.on_error,
+        return scrapy.Request(url, callback=self._on_detail, errback=self._on_error,
                               meta=meta, priority=10)
 
     def key_for(self, url: str) -> str:
@@ -97,6 +103,7 @@ class ListingsSpider(scrapy.Spider):
         if page is not None:
             try:
                 html = await self._run_actions(page, self.config.list.actions)
+                await capture_browser_page(response, page, html)  # WARC evidence, if on
             finally:
                 await page.close()
             response = response.replace(body=html.encode("utf-8"), encoding="utf-8")
