@@ -98,7 +98,9 @@ def two_nights(tmp_path_factory: pytest.TempPathFactory, webhook: tuple, smtp: t
     home = tmp_path_factory.mktemp("nightly")
     hook_url, _ = webhook
     port, _ = smtp
-    write_config(home, webhook={"url": hook_url}, evidence={"threshold": 0.9},
+    write_config(home, webhook={"url": hook_url}, evidence={"threshold": 0.9, "limit": 3},
+                 feeds=[str(REPO / "sandbox" / "feeds" / "nrd-sample.txt")],
+                 hunt={"fetch": False},  # names only: the browser side is lookalike's tests
                  smtp={"host": "127.0.0.1", "port": port, "from": "certwatch@example.cn",
                        "to": ["analyst@example.cn"]})
     procs = [certwatch("nightly", "--night", str(n), home=home, check=False) for n in (1, 2)]
@@ -182,11 +184,25 @@ def test_step_detection_follows_the_cli() -> None:
 
 
 def test_hunt_and_evidence_steps_report_honestly(two_nights: dict) -> None:
-    md = Path(nightly_rows(two_nights["home"])[1].summary["digest"]["markdown"]).read_text()
+    second = nightly_rows(two_nights["home"])[1]
+    md = Path(second.summary["digest"]["markdown"]).read_text()
+    steps = {s["name"]: s for s in second.summary["steps"]}
     if not installed(HUNT_COMMAND):
         assert "仿冒网站排查：未安装" in md
+    else:
+        assert steps["仿冒网站排查"]["status"] == "done", steps
+        assert "仿冒 zlaq-mohurd.cn（仿 zlaq.mohurd.gov.cn" in md  # from the sample feed
+        assert "www.mot.gov.cn" not in md  # a genuine .gov.cn in the same feed
     if not installed(EVIDENCE_COMMAND):
-        assert "证据包：未安装" in md and "条待导出" in md
+        assert "证据包：未安装" in md and "项待导出" in md
+        return
+    assert steps["证据包"]["status"] == "done", steps
+    packets = list((two_nights["home"] / "reports" / "evidence").rglob("*.wacz"))
+    assert len(packets) == 2  # one per night, the strongest three new hits each
+    assert "超出单次上限 3" in md
+    verified = certwatch("evidence", "verify", str(packets[0]), home=two_nights["home"],
+                         check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_second_nightly_is_refused_with_its_own_status(tmp_path: Path) -> None:
