@@ -103,7 +103,7 @@ def _run_steps(config: Config, settings: NightlySettings, engine: Engine, nightl
     monitor.store_figures(engine, nightly_id, figures)
     flags = monitor.check(engine, nightly_id, figures, settings.monitor)
     hunt = hunt_step(config, settings.feeds, started, fetch=settings.hunt_fetch,
-                     limit=settings.hunt_limit)
+                     limit=settings.hunt_limit, enabled=settings.hunt_enabled)
     steps = [hunt.outcome]
     diff = night_diff(engine, previous_nightly_end(engine, nightly_id))
     local_date = started.astimezone(_zone(settings.timezone)).strftime("%Y%m%d")

@@ -56,6 +56,7 @@ class NightlySettings:
     smtp: SmtpSettings | None = None
     evidence_threshold: float | None = None
     evidence_limit: int = 20
+    hunt_enabled: bool = True
     hunt_fetch: bool = True
     hunt_limit: int | None = None
     digest_limit: int = 50
@@ -135,6 +136,7 @@ def load_nightly_settings(config: Config,
         smtp=smtp,
         evidence_threshold=_float(threshold, "evidence.threshold") if threshold else None,
         evidence_limit=_int(evidence.get("limit", 20), "evidence.limit"),
+        hunt_enabled=bool(hunt.get("enabled", True)),
         hunt_fetch=bool(hunt.get("fetch", True)),
         hunt_limit=_int(hunt["limit"], "hunt.limit") if hunt.get("limit") else None,
         digest_limit=_int(raw.get("digest_limit", 50), "digest_limit"),

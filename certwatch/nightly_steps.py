@@ -56,8 +56,11 @@ class HuntResult:
 
 
 def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch: bool = True,
-              limit: int | None = None, timeout: float = 3600) -> HuntResult:
+              limit: int | None = None, enabled: bool = True,
+              timeout: float = 3600) -> HuntResult:
     name = "仿冒网站排查"
+    if not enabled:
+        return HuntResult(StepOutcome(name, "skipped", "已在配置中关闭（hunt.enabled: false）"))
     if not installed(HUNT_COMMAND):
         return HuntResult(StepOutcome(name, "not_installed",
                                       "未安装（certwatch hunt 尚不可用），本步跳过"))

@@ -79,8 +79,9 @@ def smtp() -> Iterator[tuple[int, list[Message]]]:
 
 def write_config(home: Path, **extra: object) -> None:
     home.mkdir(parents=True, exist_ok=True)
+    # The hunt is off unless a test asks for it: its browser side is lookalike's tests' job.
     doc = {"sources": list(SOURCES), "review_url": "http://review.example:8000/",
-           "monitor": {"min_history": 1}, **extra}
+           "monitor": {"min_history": 1}, "hunt": {"enabled": False}, **extra}
     (home / "certwatch.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
 
 
@@ -251,7 +252,7 @@ def test_drop_and_empty_source_are_flagged_exit_4(two_nights: dict, tmp_path: Pa
     # list pages, tieba's list page no longer matches the selectors.
     _override(home, "jobs58", limits={"list_pages": 2})
     _override(home, "tieba", start_urls=["http://www.zhipin-sandbox.cn/"])
-    write_config(home, monitor={"min_history": 2})
+    write_config(home, monitor={"min_history": 2}, evidence={})
     proc = certwatch("nightly", "--night", "2", home=home, check=False,
                      env={"CERTWATCH_SOURCES_DIR": str(home / "sources")})
     assert proc.returncode == 4, proc.stderr[-3000:]
