@@ -99,6 +99,14 @@ def _run_steps(config: Config, settings: NightlySettings, engine: Engine, nightl
         print(f"missed {len(missed)} scheduled run(s) since the last nightly: "
               + ", ".join(iso(m) for m in missed[:10]), file=sys.stderr)
     batch, crawl_status = crawl_sources(config, list(sources), night)
+    if config.redis_url:
+        # Other workers may still be finishing their last pages; the diff needs the batch
+        # closed (removals are applied by whichever worker leaves last).
+        from certwatch.distributed import wait_until_closed
+
+        if not wait_until_closed(config, batch):
+            print(f"distributed batch {batch} still open after 10 minutes; reporting anyway",
+                  file=sys.stderr)
     figures = monitor.batch_figures(engine, batch, wanted)
     monitor.store_figures(engine, nightly_id, figures)
     flags = monitor.check(engine, nightly_id, figures, settings.monitor)
