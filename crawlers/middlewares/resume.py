@@ -23,6 +23,7 @@ from scrapy.http import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certwatch.config import Config
 from store.clock import as_utc, utcnow
 from store.db import open_store
 from store.models import CrawlRun, Listing, Source
@@ -66,7 +67,8 @@ class ResumeMiddleware:
 
     def spider_opened(self, spider: Spider) -> None:
         settings = self.crawler.settings
-        db_url = settings.get("CERTWATCH_DB_URL")
+        # `scrapy crawl listings` has no CERTWATCH_DB_URL setting: same fallback as the store.
+        db_url = settings.get("CERTWATCH_DB_URL") or Config.from_env().db_url
         name = getattr(spider, "source_name", None)
         if not db_url or not name:
             return
