@@ -364,6 +364,31 @@ def test_handover_refuses_a_tampered_packet(packet: Path, crawled, tmp_path: Pat
     assert copy.read_bytes() == before
 
 
+# -- lookalike sites ---------------------------------------------------------------------------
+def test_site_packet_goes_to_the_cyberspace_administration(crawled, tmp_path: Path) -> None:
+    home, _ = crawled
+    certwatch("check-domain", "--fetch", "zlaq-mohurd.cn", home=home)
+    out = tmp_path / "out"
+    proc = certwatch("evidence", "export", "site:zlaq-mohurd.cn", "--out", str(out),
+                     "--case", "仿冒查询站", home=home)
+    packet = Path(proc.stdout.strip().splitlines()[-1])
+    assert certwatch("evidence", "verify", str(packet), home=home).returncode == 0
+    members = members_of(packet)
+    case = json.loads(members[layout.CASE_JSON])
+    assert case["agency"]["key"] == "cac" and case["labels"] == {
+        "site:zlaq-mohurd.cn": "lookalike"}
+    assert "网信部门" in members[layout.COVER_HTML].decode("utf-8")
+    assert any(n.startswith("screenshots/site-zlaq-mohurd_cn") for n in members)
+    findings = json.loads(members["findings/site-zlaq-mohurd_cn.json"])
+    assert findings["lookalike"]["canary"]["result"] == "valid"
+    assert findings["lookalike"]["imitates"] == "zlaq.mohurd.gov.cn"
+    capture = json.loads(members[layout.CAPTURE_JSON])
+    assert any("不可能存在的证书编号" in step for step in capture["items"][0]["click_path"])
+    proc = certwatch("evidence", "export", "site:never-captured.cn", "--out", str(out),
+                     home=home, check=False)
+    assert proc.returncode == 2 and "no capture of this domain" in proc.stderr
+
+
 # -- bad input -------------------------------------------------------------------------------
 @pytest.mark.parametrize("ids", [["999999"], ["listing:abc"], ["frob:1"], ["1", "999999"]])
 def test_unknown_id_is_a_clear_error_and_leaves_nothing(crawled, tmp_path: Path,

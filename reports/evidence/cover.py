@@ -27,6 +27,10 @@ def item_view(item: Item) -> dict[str, Any]:
     f = item.findings
     cls = f.get("classifier") or {}
     attrs = f.get("attributes") or {}
+    if item.target.kind == "site":
+        imitates = (f.get("lookalike") or {}).get("imitates")
+        attrs = {"certificates": [], "price": None,
+                 "region": f"仿冒 {imitates}" if imitates else None}
     certs = "、".join(filter(None, (f"{c.get('family', '')}{c.get('specialty') or ''}"
                                     for c in attrs.get("certificates", [])))) or "—"
     price = (attrs.get("price") or {}).get("text") or "—"

@@ -17,7 +17,8 @@ from reports.evidence.collect import Item
 from reports.evidence.timefmt import shanghai, shanghai_text, utc_z
 from reports.evidence.warc_source import ORIGIN_CRAWL, ORIGIN_STORE
 
-ORIGINS_ZH = {ORIGIN_CRAWL: "抓取时写入的WARC", ORIGIN_STORE: "由抓取时存储的原始响应体重建"}
+ORIGINS_ZH = {ORIGIN_CRAWL: "抓取时写入的WARC", ORIGIN_STORE: "由抓取时存储的原始响应体重建",
+              "lookalike capture file": "仿冒网站巡查时保存的文件（哈希已核对）"}
 LIBRARIES = ("scrapy", "scrapy-playwright", "playwright", "twisted", "sqlalchemy",
              "scikit-learn", "warcio", "wacz", "cryptography", "asn1crypto", "jinja2")
 
@@ -53,7 +54,7 @@ def local_address() -> str:
 
 def _click_path(item: Item, sources_dir: Path | None) -> list[str]:
     if item.target.kind != "listing":
-        return [f"打开 {item.url}"]
+        return _site_path(item)
     try:
         from crawlers.sources import load_sources
 
@@ -74,6 +75,20 @@ def _click_path(item: Item, sources_dir: Path | None) -> list[str]:
     if config.list.link:
         steps.append(f"在列表条目（{config.list.item}）中点击链接（{config.list.link}）进入详情页")
     steps.append(f"记录该条信息所在页面 {item.url}")
+    return steps
+
+
+def _site_path(item: Item) -> list[str]:
+    steps = []
+    for page in item.pages:
+        steps.append(f"在浏览器（Chromium）中打开 {page.url}")
+        if page.final_url and page.final_url != page.url:
+            steps.append(f"页面跳转至 {page.final_url}")
+        steps.append(f"保存整页截图、渲染后页面源码与文本（HTTP {page.status}）")
+    canary = (item.findings.get("lookalike") or {}).get("canary") or {}
+    if canary.get("number"):
+        steps.append(f"在网站自身的查询表单中提交不可能存在的证书编号 {canary['number']}，"
+                     f"记录网站答复（结果：{canary.get('result')}）")
     return steps
 
 
@@ -133,12 +148,16 @@ def _linked(item: Item) -> dict[str, Any]:
     """GUIDE §2 item 6: redirect chain, resolved IP, TLS certificate (contacts: findings)."""
     schemes = {urlsplit(p.final_url or p.url).scheme for p in item.pages} or {
         urlsplit(item.url).scheme}
+    ips = sorted({m.ip_address for m in item.warc if m.ip_address})
+    basis = "WARC-IP-Address（抓取时记录）" if ips else "抓取时未记录（早于WARC采集的页面）"
+    resolved = (item.findings.get("lookalike") or {}).get("resolved_addresses")
+    if not ips and resolved:
+        ips, basis = sorted(resolved), "巡查时的域名解析结果"
     return {
         "redirect_chain": [[p.url, p.final_url] for p in item.pages
                            if p.final_url and p.final_url != p.url],
-        "resolved_ips": sorted({m.ip_address for m in item.warc if m.ip_address}),
-        "resolved_ips_basis": "WARC-IP-Address（抓取时记录）" if any(
-            m.ip_address for m in item.warc) else "抓取时未记录（早于WARC采集的页面）",
+        "resolved_ips": ips,
+        "resolved_ips_basis": basis,
         "tls_certificate": "；".join(item.certificates) if item.certificates
         else "不适用（HTTP明文传输）" if schemes == {"http"} else "抓取时未记录",
         "contacts": [{"kind": c["kind"], "value": c["value"],
