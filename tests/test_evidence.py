@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from reports.evidence.agency import for_case
 from reports.evidence.ids import parse_id
 from reports.evidence.verify import verify_members, verify_packet
 from store.models import Review
-from tests.conftest import certwatch, listings_jsonl
+from tests.conftest import PG_ADMIN_URL, certwatch, listings_jsonl
 from tests.tsa import LocalTSA
 
 pytestmark = pytest.mark.browser
@@ -387,6 +388,35 @@ def test_site_packet_goes_to_the_cyberspace_administration(crawled, tmp_path: Pa
     proc = certwatch("evidence", "export", "site:never-captured.cn", "--out", str(out),
                      home=home, check=False)
     assert proc.returncode == 2 and "no capture of this domain" in proc.stderr
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+@pytest.mark.postgres
+def test_export_from_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same packet from a team's PostgreSQL store (own database, dropped afterwards)."""
+    from sqlalchemy import text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"certwatch_evidence_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        env = {"CERTWATCH_DB_URL": url}
+        certwatch("crawl", "--source", "zhipin", "--night", "1", "--quiet", home=tmp_path,
+                  env=env)
+        row = listings_jsonl(tmp_path, "--sort", "score", "--limit", "1", env=env)[0]
+        proc = certwatch("evidence", "export", str(row["id"]), "--out", str(tmp_path / "out"),
+                         "--case", "pg", home=tmp_path, env=env)
+        packet = Path(proc.stdout.strip().splitlines()[-1])
+        assert certwatch("evidence", "verify", str(packet), home=tmp_path).returncode == 0
+        findings = json.loads(members_of(packet)[f"findings/listing-{row['id']}.json"])
+        assert findings["classifier"]["label"] == row["label"]
+        assert findings["first_seen"].endswith("Z")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # -- bad input -------------------------------------------------------------------------------
