@@ -232,6 +232,19 @@ def test_cover_pdf_shows_the_agency_in_chinese(unpacked: Path, tmp_path: Path) -
 
 
 # -- verify ----------------------------------------------------------------------------------
+def test_signing_key_is_private_and_its_fingerprint_is_in_the_packet(unpacked: Path,
+                                                                    crawled) -> None:
+    key = crawled[0] / "keys" / "evidence-ed25519.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert (key.parent.stat().st_mode & 0o777) == 0o700
+    pub = run(["openssl", "pkey", "-in", str(key), "-pubout"], unpacked, check=True).stdout
+    assert pub.encode() == (unpacked / layout.PUBLIC_KEY).read_bytes()
+    manifest = json.loads((unpacked / layout.MANIFEST_JSON).read_text())
+    fingerprint = manifest["signing_key"]["fingerprint_sha256"]
+    assert fingerprint in (unpacked / layout.COVER_HTML).read_text()
+    assert fingerprint in (unpacked / layout.VERIFY_TXT).read_text()
+
+
 def test_verify_intact_packet(packet: Path, crawled, env) -> None:
     proc = certwatch("evidence", "verify", str(packet), home=crawled[0], env=env)
     assert proc.stdout.splitlines()[-1] == f"OK {packet}: intact"
@@ -337,6 +350,8 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     assert log[1]["before"] == log[1]["after"] == log[0]["after"]
     assert log[1]["to"] == "某市公安局 赵六" and log[1]["note"] == "当面移交U盘"
     assert certwatch("evidence", "verify", str(first), home=home, env=env).returncode == 0
+    handed_copy = tmp_path / "handed-over.wacz"
+    shutil.copy(first, handed_copy)
     # Re-export of the same case continues the exporter's chain, handover included.
     second = Path(certwatch("evidence", "export", listing, "--out", str(out), "--case", case,
                             "--operator", "王五", home=home, env=env).stdout.split()[-1])
@@ -347,7 +362,12 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     home_log = custody.HomeLog(home, case)
     assert home_log.load() == log2
     assert home_log.path.read_bytes() == members_of(second)[layout.CUSTODY]
-    assert certwatch("evidence", "verify", str(second), home=home, env=env).returncode == 0
+    proc = certwatch("evidence", "verify", str(second), home=home, env=env)
+    assert f"custody: matches this machine's copy {home_log.path}" in proc.stdout
+    assert second == first  # same case, same file name: replaced atomically
+    # The handed-over packet is now behind the exporter's copy: noted, still intact.
+    proc = certwatch("evidence", "verify", str(handed_copy), home=home, env=env)
+    assert "has 1 later entries" in proc.stdout and proc.stdout.endswith("intact\n")
     # A rewritten past entry breaks the chain at that line.
     entries = [dict(e) for e in log2]
     entries[1]["to"] = "别人"
