@@ -79,9 +79,8 @@ def run_hunt(config: Config, feeds: Sequence[Path], *, fetch: bool = True,
              limit: int | None = None, listings: bool = True, resolver: str = "auto",
              refresh_fingerprints: bool = False) -> int:
     from classifiers.lookalike.discovery import listing_texts
-    from classifiers.lookalike.watchlist import load_watchlist, user_watchlist_path
-
     from classifiers.lookalike.hunt import hunt
+    from classifiers.lookalike.watchlist import load_watchlist, user_watchlist_path
     from store.db import open_store
 
     for feed in feeds:
