@@ -11,18 +11,19 @@ import subprocess
 import sys
 import uuid
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
 from reports.evidence import custody, layout, verify_text
 from reports.evidence.agency import for_case
 from reports.evidence.ids import parse_id
 from reports.evidence.verify import verify_members, verify_packet
-from store.models import Review
+from review.decisions import Decision, decide
+from review.users import CurrentUser
 from tests.conftest import PG_ADMIN_URL, certwatch, listings_jsonl
 from tests.tsa import LocalTSA
 
@@ -55,13 +56,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, d
         picks[label] = next(r for r in rows if r["label"] == label and r["source"] == "zhipin")
     picks["browser"] = next(r for r in rows if r["source"] == "xianyu"
                             and r["label"] == "exam_fraud")
-    # An analyst's decision, as the review UI stores it.
+    # An analyst's decision, made through the review UI's own code path.
     engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
-    with engine.begin() as conn:
-        conn.execute(insert(Review), [{"listing_id": picks["guazheng"]["id"],
-                                       "label": "guazheng", "analyst": "李四",
-                                       "note": "联系方式与另一挂证广告一致",
-                                       "decided_at": datetime(2026, 11, 30, 8, 0, tzinfo=UTC)}])
+    analyst = CurrentUser(id=1, name="李四", role="analyst", csrf_token="", session_id=0)
+    with Session(engine) as session, session.begin():
+        decide(session, analyst, "listing", [picks["guazheng"]["id"]],
+               Decision("confirm", "guazheng", "联系方式与另一挂证广告一致"))
     engine.dispose()
     return home, picks
 
@@ -187,9 +187,14 @@ def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> N
     assert findings["classifier"]["label"] == "guazheng"
     assert findings["classifier"]["reasons"] and findings["classifier"]["model_version"]
     assert findings["attributes"]["certificates"]
-    assert findings["reviews"] == [{"label": "guazheng", "analyst": "李四",
-                                    "note": "联系方式与另一挂证广告一致",
-                                    "decided_at": "2026-11-30T08:00:00Z"}]
+    [review] = findings["reviews"]
+    assert (review["label"], review["analyst"], review["note"]) == (
+        "guazheng", "李四", "联系方式与另一挂证广告一致")
+    assert findings["review_case"]["status"] == "confirmed"
+    assert findings["review_case"]["category"] == "guazheng"
+    [audit] = findings["review_audit"]
+    assert audit["action"] == "decision.confirm" and audit["actor"] == "李四"
+    assert audit["after"]["status"] == "confirmed" and len(audit["hash"]) == 64
     assert all("linked_listings" in c for c in findings["contacts"])
     assert picks["guazheng"]["title"] in (unpacked / "text" / f"{slug}.txt").read_text()
     pages = (unpacked / layout.PAGES).read_text().splitlines()
@@ -220,6 +225,7 @@ def test_cover_pdf_shows_the_agency_in_chinese(unpacked: Path, tmp_path: Path) -
     assert {a["key"] for a in cover["copies"]} == {"samr", "mohurd"}
     html = (unpacked / layout.COVER_HTML).read_text()
     assert "公安机关" in html and layout.sha256((unpacked / layout.MANIFEST).read_bytes()) in html
+    assert "分析人员结论：已确认，挂证（出租、出借注册证书），李四" in html
     # The top of page 1 (title and receiving agency) is enough, and OCR is slow on a page.
     run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "1240",
          "-H", "420", "-png",

@@ -41,8 +41,7 @@ def item_view(item: Item) -> dict[str, Any]:
         "id": item.target.id, "source_title": item.source_title or item.source,
         "url": item.url, "title": item.title or "—",
         "label_zh": LABEL_NAMES.get(item.label, item.label),
-        "reviewed": (f"{LABEL_NAMES.get(reviews[-1]['label'], reviews[-1]['label'])}，"
-                     f"{reviews[-1]['analyst']}") if reviews else None,
+        "reviewed": _reviewed(f.get("review_case"), reviews),
         "score": f"{score:.2f}" if isinstance(score, int | float) else "—",
         "model_version": cls.get("model_version") or "—",
         "reasons": list(dict.fromkeys(r.get("text", "") for r in (cls.get("reasons") or [])
@@ -55,6 +54,21 @@ def item_view(item: Item) -> dict[str, Any]:
         "removed": f.get("removed"),
         "page_hashes": [p.content_hash for p in item.pages if p.content_hash],
     }
+
+
+STATUSES = {"pending": "待审核", "confirmed": "已确认", "dismissed": "已排除（误报）",
+            "needs_info": "待补充信息", "escalated": "已上报主管", "closed": "已结案"}
+
+
+def _reviewed(case: dict[str, Any] | None, reviews: list[dict[str, Any]]) -> str | None:
+    if case:
+        category = f"，{LABEL_NAMES.get(case['category'], case['category'])}" \
+            if case.get("category") else ""
+        return f"{STATUSES.get(case['status'], case['status'])}{category}，{case['updated_by']}"
+    if reviews:
+        return f"{LABEL_NAMES.get(reviews[-1]['label'], reviews[-1]['label'])}，" \
+               f"{reviews[-1]['analyst']}"
+    return None
 
 
 def _when(utc: str | None) -> str:
