@@ -166,6 +166,25 @@ def _linked(item: Item) -> dict[str, Any]:
     }
 
 
+def _contexts(items: list[Item]) -> list[dict[str, str]]:
+    """The browser settings each kind of capture ran with (HTTP pages had no browser)."""
+    contexts = []
+    if any(i.target.kind == "listing" and (i.screenshots or i.doms) for i in items):
+        contexts.append({"used_for": "浏览器来源的列表页（scrapy-playwright）",
+                         "viewport": "1280×720（Playwright 默认）",
+                         "locale": "未设置（Chromium 默认）", "user_agent": "Chromium 默认"})
+    if any(i.target.kind == "listing" and not (i.screenshots or i.doms) for i in items):
+        contexts.append({"used_for": "HTTP 页面（Scrapy，无浏览器渲染）", "viewport": "不适用",
+                         "locale": "不适用", "user_agent": "见上（爬虫 User-Agent）"})
+    if any(i.target.kind == "site" for i in items):
+        from classifiers.lookalike.capture import USER_AGENT, VIEWPORT
+
+        contexts.append({"used_for": "仿冒网站巡查（Chromium）",
+                         "viewport": f"{VIEWPORT['width']}×{VIEWPORT['height']}",
+                         "locale": "zh-CN（时区 Asia/Shanghai）", "user_agent": USER_AGENT})
+    return contexts
+
+
 def _warcinfos(items: list[Item]) -> list[dict[str, str]]:
     distinct: list[dict[str, str]] = []
     for item in items:
@@ -196,10 +215,10 @@ def environment_record(items: list[Item], *, browser_version: str | None) -> dic
                     "used_for": "浏览器来源的页面渲染与截图；封面PDF生成"},
         "user_agent": first.get("http-header-user-agent") or settings.USER_AGENT,
         "user_agent_basis": "抓取时记录（WARC warcinfo）" if first.get("http-header-user-agent")
-        else "爬虫配置（抓取时未单独记录）",
+        else "爬虫配置（抓取时未单独记录）" if any(i.target.kind == "listing" for i in items)
+        else "仅仿冒网站巡查：见下方浏览器设置",
         "crawl_time": infos,
-        "viewport": {"width": 1280, "height": 720},
-        "locale": "zh-CN",
+        "browser_contexts": _contexts(items),
         "timezone": "Asia/Shanghai (UTC+8) 显示；存储与WARC为UTC",
         "crawl_hosts": sorted({r.hostname for i in items for r in i.runs if r.hostname}),
         "note": "libraries 为导出时安装的版本；crawl_time 为抓取时写入 WARC warcinfo 的环境"
@@ -261,8 +280,9 @@ def render_environment(env: dict[str, Any]) -> str:
         f"Python：{env['python']}",
         f"浏览器：{env['browser']['build'] or '（未使用）'}（{env['browser']['engine']}）",
         f"用户代理（User-Agent）：{env['user_agent']}（{env['user_agent_basis']}）",
-        f"视口：{env['viewport']['width']}×{env['viewport']['height']}",
-        f"语言区域：{env['locale']}",
+        "浏览器页面的视口与语言区域：",
+        *[f"  - {c['used_for']}：视口 {c['viewport']}，语言区域 {c['locale']}，"
+          f"用户代理 {c['user_agent']}" for c in env["browser_contexts"]],
         f"时区：{env['timezone']}",
         f"抓取主机：{'、'.join(env['crawl_hosts']) or '（未记录）'}",
         "库版本：",
