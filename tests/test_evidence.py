@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -499,6 +500,39 @@ def test_agency_by_category() -> None:
     assert for_case([item("benign")])[0].key == "none"
     lead, copies = for_case([item("benign"), item("exam_fraud"), item(None, "site")])
     assert lead.key == "cac" and [a.key for a in copies] == ["samr"]
+
+
+def test_pages_crawled_before_warc_capture_are_rebuilt_from_stored_bytes(tmp_path: Path) -> None:
+    """With CERTWATCH_WARC=0 (or before capture existed) the stored body is the evidence:
+    kept byte for byte as a `resource` record, its recorded headers as `metadata`."""
+    from reports.evidence.collect import PageRecord
+    from reports.evidence.warc_source import ORIGIN_STORE, rebuild
+    from store.bodies import BodyStore
+
+    bodies = BodyStore(tmp_path / "bodies")
+    body = "<html><body>二建挂证 年薪3万</body></html>".encode("gbk")
+    digest = bodies.put(body)
+    page = PageRecord(id=1, url="http://a.example.cn/1", final_url="http://a.example.cn/1x",
+                      status=200, fetched_at=datetime(2026, 12, 1, 2, 3, 4, tzinfo=UTC),
+                      content_hash=digest, size=len(body), kind="detail", encoding="gbk",
+                      headers={"Content-Type": ["text/html; charset=gbk"]}, run_id=1)
+    members = rebuild(bodies, page)
+    warc = tmp_path / "rebuilt.warc.gz"
+    warc.write_bytes(b"".join(m.data for m in members))
+    proc = run([f"{VENV_BIN}/warcio", "check", "-v", str(warc)], tmp_path)
+    assert proc.returncode == 0 and proc.stdout.count("digest pass") == 2, proc.stdout
+    with warc.open("rb") as fh:
+        records = list(ArchiveIterator(fh))
+    with warc.open("rb") as fh:
+        payloads = [r.content_stream().read() for r in ArchiveIterator(fh)]
+    assert [r.rec_type for r in records] == ["resource", "metadata"]
+    assert payloads[0] == body
+    assert records[0].rec_headers.get_header("WARC-Target-URI") == "http://a.example.cn/1x"
+    assert records[0].rec_headers.get_header("WARC-Date") == "2026-12-01T02:03:04Z"
+    assert records[0].rec_headers.get_header("WARC-Certwatch-Origin") == ORIGIN_STORE
+    meta = json.loads(payloads[1])
+    assert meta["status"] == 200 and meta["body_sha256"] == digest
+    assert meta["headers"] == {"Content-Type": ["text/html; charset=gbk"]}
 
 
 def test_cli_is_registered() -> None:
