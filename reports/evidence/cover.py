@@ -3,6 +3,7 @@ JavaScript off and the network cut (the page needs nothing but itself and local 
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,22 +104,40 @@ class PdfPrinter:
     def __enter__(self) -> PdfPrinter:
         from playwright.sync_api import Error, sync_playwright
 
-        from crawlers.browser import launch_options
-        from crawlers.errors import BrowserUnavailable
-
-        try:
-            options = launch_options()
-        except BrowserUnavailable as exc:
-            raise EvidenceError(f"cannot print the cover sheet: {exc}") from None
         self._pw = sync_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(**options)
+            self._browser = self._pw.chromium.launch(**self._options())
         except Error as exc:
             self._pw.stop()
             raise EvidenceError(f"cannot start Chromium for the cover sheet: "
                                 f"{str(exc).splitlines()[0]}") from None
         self.version = f"Chromium {self._browser.version}"
         return self
+
+    def _options(self) -> dict[str, Any]:
+        """certwatch's Chromium choice (crawlers.browser), asking this Playwright instance
+        whether its own build is installed instead of starting a second driver."""
+        from crawlers.browser import QUIET_FLAGS, system_chromium
+
+        override = os.environ.get("CERTWATCH_CHROMIUM")
+        if override:
+            if not (Path(override).is_file() and os.access(override, os.X_OK)):
+                self._pw.stop()
+                raise EvidenceError(f"cannot print the cover sheet: CERTWATCH_CHROMIUM="
+                                    f"{override!r} is not an executable file")
+            executable: str | None = override
+        elif Path(self._pw.chromium.executable_path).is_file():
+            executable = None
+        else:
+            executable = system_chromium()
+            if executable is None:
+                self._pw.stop()
+                raise EvidenceError("cannot print the cover sheet: no Chromium found (run "
+                                    "`make install` or set CERTWATCH_CHROMIUM)")
+        options: dict[str, Any] = {"headless": True, "args": list(QUIET_FLAGS)}
+        if executable:
+            options["executable_path"] = executable
+        return options
 
     def pdf(self, html: bytes) -> bytes:
         context = self._browser.new_context(java_script_enabled=False, offline=True,

@@ -4,6 +4,7 @@ known at export time is labelled so."""
 
 from __future__ import annotations
 
+import functools
 import platform
 import socket
 from datetime import datetime
@@ -55,12 +56,7 @@ def local_address() -> str:
 def _click_path(item: Item, sources_dir: Path | None) -> list[str]:
     if item.target.kind != "listing":
         return _site_path(item)
-    try:
-        from crawlers.sources import load_sources
-
-        config = load_sources(sources_dir).get(item.source)
-    except Exception:  # a broken source file must not stop an export
-        config = None
+    config = _sources(sources_dir).get(item.source)
     if config is None:
         return [f"来源配置 {item.source} 已不可用；直接记录的详情页：{item.url}"]
     steps = [f"打开起始页 {u}" for u in config.start_urls]
@@ -76,6 +72,16 @@ def _click_path(item: Item, sources_dir: Path | None) -> list[str]:
         steps.append(f"在列表条目（{config.list.item}）中点击链接（{config.list.link}）进入详情页")
     steps.append(f"记录该条信息所在页面 {item.url}")
     return steps
+
+
+@functools.lru_cache(maxsize=4)
+def _sources(sources_dir: Path | None) -> dict[str, Any]:
+    try:
+        from crawlers.sources import load_sources
+
+        return load_sources(sources_dir)
+    except Exception:  # a broken source file must not stop an export
+        return {}
 
 
 def _site_path(item: Item) -> list[str]:
