@@ -88,6 +88,8 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
     chain = home_log.load()
     options.out_dir.mkdir(parents=True, exist_ok=True)
     target = options.out_dir / f"{custody.slug(case)}.wacz"
+    if options.validate:
+        wacz_check.preload()
     work = Path(tempfile.mkdtemp(dir=options.out_dir, prefix=".certwatch-export-"))
     try:
         with cover.PdfPrinter() as printer:
