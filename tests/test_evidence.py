@@ -259,6 +259,22 @@ def test_verify_intact_packet(packet: Path, crawled, env) -> None:
     assert "signature: Ed25519 good" in proc.stdout
 
 
+def test_timestamp_token_is_checked_cryptographically(packet: Path, tmp_path: Path) -> None:
+    from reports.evidence.errors import TimestampError
+    from reports.evidence.timestamp import check_token
+
+    members = members_of(packet)
+    token, manifest = members[layout.TIMESTAMP], members[layout.MANIFEST]
+    assert check_token(token, manifest, ca_pem=members[layout.TSA_CA]).ca_checked
+    with pytest.raises(TimestampError, match="imprint"):
+        check_token(token, manifest + b"\n")
+    # A TSA certificate from another authority does not chain to this CA.
+    stranger = LocalTSA(tmp_path / "other-tsa")
+    verdict = verify_members(members, tsa_ca=stranger.ca_pem.read_bytes())
+    assert not verdict.ok and verdict.member == layout.TIMESTAMP
+    assert "does not chain" in verdict.failure
+
+
 def rewrite(src: Path, dst: Path, change) -> None:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         members = {i.filename: zin.read(i) for i in zin.infolist()}
