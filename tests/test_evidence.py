@@ -473,7 +473,7 @@ def test_unknown_id_is_a_clear_error_and_leaves_nothing(crawled, tmp_path: Path,
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("certwatch: error: "), proc.stderr
     assert ids[-1].split(":")[-1] in lines[0]
-    assert not out.exists() or not any(out.iterdir())
+    assert not out.exists()
 
 
 def test_existing_out_dir_keeps_only_finished_packets(crawled, tmp_path: Path) -> None:
@@ -489,6 +489,11 @@ def test_existing_out_dir_keeps_only_finished_packets(crawled, tmp_path: Path) -
                      env={"CERTWATCH_TSA_URL": "http://127.0.0.1:9/tsa"})
     assert proc.returncode == 2 and "CERTWATCH_TSA_URL" in proc.stderr
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    # A failure after the directory was made for it removes the directory too.
+    fresh = tmp_path / "fresh"
+    proc = certwatch("evidence", "export", "1", "--out", str(fresh), home=home, check=False,
+                     env={"CERTWATCH_TSA_URL": "http://127.0.0.1:9/tsa"})
+    assert proc.returncode == 2 and not fresh.exists()
 
 
 # -- small pure parts ------------------------------------------------------------------------

@@ -109,6 +109,27 @@ def _first_seen(item: Item) -> datetime:
     return datetime.fromisoformat(item.findings["first_seen"].replace("Z", "+00:00"))
 
 
+def ensure_known(engine: Engine, targets: list[Target]) -> None:
+    """UnknownEvidenceID for the first target the store has nothing on (cheap queries)."""
+    with Session(engine) as session:
+        for target in targets:
+            if target.kind == "listing" and session.get(Listing, int(target.value)) is None:
+                raise UnknownEvidenceID(f"{target.id}: no such listing in the store "
+                                        "(see `certwatch listings`)")
+    for target in targets:
+        if target.kind == "site":
+            _site_module(target).ensure_captured(engine, target)
+
+
+def _site_module(target: Target) -> Any:
+    try:
+        return importlib.import_module("reports.evidence.site_source")
+    except ImportError:
+        raise UnknownEvidenceID(
+            f"{target.id}: lookalike-site evidence needs the lookalike module, which this "
+            "installation does not have yet") from None
+
+
 def collect(engine: Engine, home: Path, targets: list[Target]) -> list[Item]:
     """Every target's evidence; UnknownEvidenceID names the first that is not in the store."""
     items = []
@@ -122,13 +143,7 @@ def collect(engine: Engine, home: Path, targets: list[Target]) -> list[Item]:
 
 
 def _site(engine: Engine, home: Path, target: Target) -> Item:
-    try:
-        module = importlib.import_module("reports.evidence.site_source")
-    except ImportError:
-        raise UnknownEvidenceID(
-            f"{target.id}: lookalike-site evidence needs the lookalike module, which this "
-            "installation does not have yet") from None
-    return module.site_item(engine, home, target)
+    return _site_module(target).site_item(engine, home, target)
 
 
 def _listing(session: Session, engine: Engine, home: Path, target: Target) -> Item:

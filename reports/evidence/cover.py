@@ -4,6 +4,8 @@ JavaScript off and the network cut (the page needs nothing but itself and local 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,25 +96,78 @@ def render_html(*, case: str, purpose: str, operator: str, packet_name: str,
 
 
 class PdfPrinter:
-    """One Chromium for the whole export; `version` goes into the environment record."""
+    """One Chromium for the whole export, started on its own thread as soon as the export
+    begins (Playwright's sync API stays on that thread), so it boots while the store is read
+    and the records are written. `version` goes into the environment record."""
 
     def __init__(self) -> None:
-        self._pw = None
-        self._browser = None
-        self.version: str | None = None
+        self._pw: Any = None
+        self._browser: Any = None
+        self._jobs: queue.Queue[bytes | None] = queue.Queue()
+        self._results: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue()
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._version: str | None = None
 
     def __enter__(self) -> PdfPrinter:
-        from playwright.sync_api import Error, sync_playwright
+        self._thread = threading.Thread(target=self._run, name="cover-pdf", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def version(self) -> str:
+        self._wait()
+        return self._version or ""
+
+    def pdf(self, html: bytes) -> bytes:
+        self._wait()
+        self._jobs.put(html)
+        data, error = self._results.get()
+        if error is not None:
+            raise EvidenceError(f"cannot print the cover sheet: {error}") from None
+        return data or b""
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=60)
+
+    def _wait(self) -> None:
+        self._ready.wait()
+        if self._failure is not None:
+            raise self._failure
+
+    # -- on the printer's thread ------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._start()
+        except BaseException as exc:  # handed to the export thread, raised there
+            self._failure = exc if isinstance(exc, EvidenceError) else EvidenceError(
+                f"cannot start Chromium for the cover sheet: {str(exc).splitlines()[0]}")
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while (html := self._jobs.get()) is not None:
+                try:
+                    self._results.put((self._print(html), None))
+                except Exception as exc:  # noqa: BLE001 - reported to the caller
+                    self._results.put((None, exc))
+        finally:
+            self._browser.close()
+            self._pw.stop()
+
+    def _start(self) -> None:
+        from playwright.sync_api import sync_playwright
 
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(**self._options())
-        except Error as exc:
+        except BaseException:
             self._pw.stop()
-            raise EvidenceError(f"cannot start Chromium for the cover sheet: "
-                                f"{str(exc).splitlines()[0]}") from None
-        self.version = f"Chromium {self._browser.version}"
-        return self
+            raise
+        self._version = f"Chromium {self._browser.version}"
 
     def _options(self) -> dict[str, Any]:
         """certwatch's Chromium choice (crawlers.browser), asking this Playwright instance
@@ -122,7 +177,6 @@ class PdfPrinter:
         override = os.environ.get("CERTWATCH_CHROMIUM")
         if override:
             if not (Path(override).is_file() and os.access(override, os.X_OK)):
-                self._pw.stop()
                 raise EvidenceError(f"cannot print the cover sheet: CERTWATCH_CHROMIUM="
                                     f"{override!r} is not an executable file")
             executable: str | None = override
@@ -131,7 +185,6 @@ class PdfPrinter:
         else:
             executable = system_chromium()
             if executable is None:
-                self._pw.stop()
                 raise EvidenceError("cannot print the cover sheet: no Chromium found (run "
                                     "`make install` or set CERTWATCH_CHROMIUM)")
         options: dict[str, Any] = {"headless": True, "args": list(QUIET_FLAGS)}
@@ -139,7 +192,7 @@ class PdfPrinter:
             options["executable_path"] = executable
         return options
 
-    def pdf(self, html: bytes) -> bytes:
+    def _print(self, html: bytes) -> bytes:
         context = self._browser.new_context(java_script_enabled=False, offline=True,
                                             locale="zh-CN")
         try:
@@ -150,9 +203,3 @@ class PdfPrinter:
             return page.pdf(format="A4", print_background=True)
         finally:
             context.close()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._browser:
-            self._browser.close()
-        if self._pw:
-            self._pw.stop()

@@ -31,12 +31,18 @@ def _when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def ensure_captured(engine: Engine, target: Target) -> dict[str, Any]:
+    capture = latest_capture(engine, target.value)
+    if capture is None:
+        raise UnknownEvidenceID(
+            f"{target.id}: no capture of this domain in the store (run `certwatch "
+            f"check-domain --fetch {target.value}` or `certwatch hunt`)")
+    return capture
+
+
 def site_item(engine: Engine, home: Path, target: Target) -> Item:
     domain = target.value
-    capture = latest_capture(engine, domain)
-    if capture is None:
-        raise UnknownEvidenceID(f"{target.id}: no capture of this domain in the store (run "
-                                f"`certwatch check-domain --fetch {domain}` or `certwatch hunt`)")
+    capture = ensure_captured(engine, target)
     directory = Path(capture["directory"])
     at = _when(capture["captured_at"])
     files = _files(capture, directory)
