@@ -157,7 +157,7 @@ class WarcCaptureMiddleware:
                 page = request.meta.pop("playwright_page", None)
                 if page is not None:
                     try:
-                        await browser_capture.capture(response, page, response.text)
+                        await browser_capture.capture(response, page, response.body)
                     finally:
                         await page.close()
             return response
