@@ -43,6 +43,7 @@ from store.warc_index import (
     iter_warc_files,
     read_record,
     read_record_bytes,
+    warcinfo,
 )
 from tests.conftest import REPO, certwatch
 
@@ -96,6 +97,9 @@ def test_warcinfo_records_the_environment(forum: Path) -> None:
     for name in ("software: certwatch/", "operator: ", "exit-ip: ", "hostname: ",
                  "operating-system: ", "scrapy: ", "warcio: ", "http-header-user-agent: "):
         assert name in fields, fields
+    info = warcinfo(warc_files(forum)[0])
+    assert info["software"].startswith("certwatch/") and info["robots"] == "obey"
+    assert info["exit-ip"] == "unknown (set CERTWATCH_EXIT_IP)"
 
 
 def test_every_stored_page_has_request_and_response_from_127_0_0_1(forum: Path) -> None:
@@ -257,6 +261,8 @@ def test_browser_page_has_network_screenshot_and_dom(market: Path) -> None:
         check = subprocess.run([WARCIO, "check", "-v", str(path)], capture_output=True,
                                text=True)
         assert check.returncode == 0, check.stdout[-2000:]
+        info = warcinfo(path)
+        assert info["operator"] == "张警官" and "playwright" in info and "browser" in info
 
 
 BROWSER_DETAIL_SOURCE = """\
