@@ -81,6 +81,9 @@ class _Original:
 
 
 _STOP = object()
+# Captures written together; a kill loses at most BATCH_WAIT seconds of them.
+BATCH = 100
+BATCH_WAIT = 0.5
 
 
 class CaptureWriter:
@@ -128,22 +131,7 @@ class CaptureWriter:
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            batch: list[PageCapture] = []
-            try:
-                item = self._queue.get(timeout=self.flush_seconds)
-            except queue.Empty:
-                item = None
-            while item is not None:
-                if item is _STOP:
-                    stopping = True
-                    break
-                batch.append(item)
-                if len(batch) >= 200:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    item = None
+            batch, stopping = self._gather()
             try:
                 if batch:
                     self._write_batch(batch)
@@ -155,6 +143,27 @@ class CaptureWriter:
                 logger.exception("WARC capture failed for %d page(s)", len(batch))
         if self._archive is not None:
             self._archive.close()
+
+    def _gather(self) -> tuple[list[PageCapture], bool]:
+        """Up to BATCH captures, waiting at most BATCH_WAIT after the first one: one
+        deduplication query per batch instead of one per page."""
+        batch: list[PageCapture] = []
+        try:
+            item = self._queue.get(timeout=self.flush_seconds)
+        except queue.Empty:
+            return batch, False
+        deadline = time.monotonic() + BATCH_WAIT
+        while True:
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+            remaining = deadline - time.monotonic()
+            if len(batch) >= BATCH or remaining <= 0:
+                return batch, False
+            try:
+                item = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                return batch, False
 
     def _engine_now(self) -> Engine:
         if self._engine is None:
