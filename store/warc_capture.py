@@ -9,12 +9,13 @@ their record is on disk, so every indexed record can be read back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,7 +71,7 @@ class PageCapture:
     referrer: str | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     blobs: list[Blob] = field(default_factory=list)
-    capture_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    capture_id: str = ""  # set by the writer thread (uuid4 costs the crawl's thread)
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ class _Original:
     date: str
 
 
-_STOP = object()
-# Captures written together; a kill loses at most BATCH_WAIT seconds of them.
+# The writer wakes this often and takes what has piled up, up to BATCH captures per
+# deduplication query; a kill loses at most BATCH_WAIT seconds of captures.
 BATCH = 100
 BATCH_WAIT = 0.5
 
@@ -101,7 +102,10 @@ class CaptureWriter:
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
         self._archive: WarcArchive | None = None
-        self._queue: queue.Queue[Any] = queue.Queue()
+        # A deque, not a Queue: append is atomic and costs the crawl's thread no lock or
+        # wake-up; the writer polls it.
+        self._pending: deque[PageCapture] = deque()
+        self._stop = threading.Event()
         self._rows: list[dict[str, Any]] = []
         self._last_flush = time.monotonic()
         self._originals: dict[str, _Original] = {}
@@ -119,51 +123,39 @@ class CaptureWriter:
         return list(self._archive.files) if self._archive else []
 
     def submit(self, capture: PageCapture) -> None:
-        self._queue.put(capture)
+        self._pending.append(capture)
 
     def close(self) -> None:
         """Write everything queued, index it, close the file."""
         if self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._stop.set()
             self._thread.join()
 
     # -- writer thread ---------------------------------------------------------------------
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch, stopping = self._gather()
-            try:
+        while True:
+            stopping = self._stop.wait(BATCH_WAIT)
+            while True:
+                batch = [self._pending.popleft()
+                         for _ in range(min(BATCH, len(self._pending)))]
                 if batch:
-                    self._write_batch(batch)
-                if stopping or len(self._rows) >= self.flush_every or (
-                        time.monotonic() - self._last_flush >= self.flush_seconds):
-                    self._flush_rows()
-            except Exception:  # keep capturing the rest; the crawl log says what was lost
-                self.errors += 1
-                logger.exception("WARC capture failed for %d page(s)", len(batch))
+                    self._guarded(functools.partial(self._write_batch, batch), len(batch))
+                if (not self._pending and stopping) or len(self._rows) >= self.flush_every \
+                        or time.monotonic() - self._last_flush >= self.flush_seconds:
+                    self._guarded(self._flush_rows, 0)
+                if not self._pending:
+                    break
+            if stopping:
+                break
         if self._archive is not None:
             self._archive.close()
 
-    def _gather(self) -> tuple[list[PageCapture], bool]:
-        """Up to BATCH captures, waiting at most BATCH_WAIT after the first one: one
-        deduplication query per batch instead of one per page."""
-        batch: list[PageCapture] = []
+    def _guarded(self, step: Callable[[], None], pages: int) -> None:
         try:
-            item = self._queue.get(timeout=self.flush_seconds)
-        except queue.Empty:
-            return batch, False
-        deadline = time.monotonic() + BATCH_WAIT
-        while True:
-            if item is _STOP:
-                return batch, True
-            batch.append(item)
-            remaining = deadline - time.monotonic()
-            if len(batch) >= BATCH or remaining <= 0:
-                return batch, False
-            try:
-                item = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                return batch, False
+            step()
+        except Exception:  # keep capturing the rest; the crawl log says what was lost
+            self.errors += 1
+            logger.exception("WARC capture failed (%d page(s) in the batch)", pages)
 
     def _engine_now(self) -> Engine:
         if self._engine is None:
@@ -201,6 +193,7 @@ class CaptureWriter:
             self._write_capture(capture)
 
     def _write_capture(self, capture: PageCapture) -> None:
+        capture.capture_id = capture.capture_id or str(uuid.uuid4())
         archive = self._archive_for(capture)
         main_id: str | None = None
         for exchange in capture.exchanges:

@@ -42,6 +42,7 @@ from store.warc_capture import CaptureWriter, Exchange, PageCapture
 logger = logging.getLogger(__name__)
 
 SENT_AT = "certwatch_warc_sent"
+REASONS = {status.value: status.phrase for status in HTTPStatus}
 OWNS_PAGE = "certwatch_warc_owns_page"
 
 
@@ -193,10 +194,6 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
     if not any(name.lower() == "host" for name, _ in headers):
         headers.insert(0, ("Host", parts.netloc))
     status = response.status
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = ""
     certificate = None
     if response.certificate is not None:
         try:
@@ -207,7 +204,8 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
     return Exchange(
         url=response.url,
         request=HttpMessage(f"{request.method} {target} HTTP/1.1", headers, request.body),
-        response=HttpMessage(f"{status} {reason}".strip(), _pairs(response.headers),
+        response=HttpMessage(f"{status} {REASONS.get(status, '')}".rstrip(),
+                             _pairs(response.headers),
                              response.body, protocol=response.protocol or "HTTP/1.1"),
         sent_at=request.meta.get(SENT_AT) or received, received_at=received, status=status,
         ip_address=str(response.ip_address) if response.ip_address else None,
