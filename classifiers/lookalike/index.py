@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from classifiers.lookalike import homoglyphs, psl
 from classifiers.lookalike.triere import pattern
@@ -32,9 +32,12 @@ WEIGHTS = {
 }
 THRESHOLD = 0.5
 MIN_BRAND = 5  # shorter tokens only count when a label is made of known tokens
-NEAR2 = 10  # brands this long also match at edit distance 2
+MIN_NEAR = 6  # brands this long match at edit distance 1 (5-letter initials collide too often)
+NEAR2 = 12  # brands this long also match at edit distance 2
 
 GOV_SUFFIXES = frozenset({"gov.cn", "xn--zfr164b"})  # .gov.cn and .政务: registration restricted
+# Other governments' suffixes (gov.uk, go.jp, usa.gov …) are just as closed to fraudsters.
+FOREIGN_GOV_LABELS = frozenset({"gov", "go", "govt", "gouv", "gob", "gv", "mil"})
 
 
 @dataclass
@@ -50,22 +53,23 @@ class NameIndex:
     official_registered: frozenset[str]
     tokens: dict[str, TokenInfo]
     long_re: re.Pattern[str]
-    any_re: re.Pattern[str]
+    longest_token: int
     seg_re: re.Pattern[str]
     prefix_re: re.Pattern[str]  # known tokens (or digits) at the start of a label
     suffix_re: re.Pattern[str]  # the same at the end, matched on the reversed label
     brands: list[str]
-    near_first: dict[tuple[str, int], tuple[str, ...]]  # (first char, length ±1) → brands
-    near_last: dict[tuple[str, int], tuple[str, ...]]  # (last char, length ±1) → brands
-    long_brands: dict[int, list[str]]  # name length → brands of 10+ letters within 2 of it
+    near_first: dict[tuple[str, int], tuple[str, ...]]  # (first 2 chars, length ±1) → brands
+    near_last: dict[tuple[str, int], tuple[str, ...]]  # (last 2 chars, length ±1) → brands
+    long_brands: dict[int, list[str]]  # name length → brands of 12+ letters within 2 of it
     embedded: list[tuple[str, int]]  # official host without www, site index — longest first
     region_sites: dict[str, frozenset[int]]
     generic: frozenset[str]
     host_labels: dict[str, frozenset[int]]  # labels of official hosts (mem, zlaq, gzjs …)
     tld_labels: frozenset[str]  # last labels of every public-suffix rule
     suffix_rules: frozenset[str]  # the rules themselves ("com.cn", "*.ck", "!www.ck")
-    official_tails: tuple[str, ...]  # ".gov.cn", ".mohurd.gov.cn" …: never the fast path
+    official_tails: tuple[str, ...]  # ".gov.cn", ".osta.org.cn" …: never the fast path
     glyphs: homoglyphs.Homoglyphs
+    clean_labels: dict[str, bool] = field(default_factory=dict)  # fast-path memo per label
 
 
 _RANK = {"brand": 5, "token": 4, "gov-token": 3, "query-word": 2, "region": 1}
@@ -107,10 +111,15 @@ def _build(watchlist: Watchlist) -> NameIndex:
         for token in site.initialism:
             add(token, "brand" if len(token) >= MIN_BRAND else "token", own)
         if site.pinyin:
-            add(site.pinyin.replace(" ", ""), "brand", own)
+            syllables = site.pinyin.split()
+            add("".join(syllables), "brand", own)
+            initials = "".join(x[0] for x in syllables)  # 全国特种作业… → qgtzzy…
+            add(initials, "brand" if len(initials) >= MIN_BRAND else "token", own)
         parts = psl.split(site.host)
         for label in (parts.subdomain.split(".") if parts.subdomain else []) + [parts.domain]:
-            for piece in {label, *label.split("-")}:
+            # chinamine-safety counts whole (chinaminesafety); "chinamine" alone is too close
+            # to ordinary names (chinawine).
+            for piece in {label.replace("-", "")}:
                 if (piece in region_spelling or piece in generic or piece in query
                         or not piece.isalnum()):
                     continue
@@ -125,6 +134,13 @@ def _build(watchlist: Watchlist) -> NameIndex:
         add(spelling, "region", region=region)
     region_sites = {r: frozenset(i for i, s in enumerate(watchlist.sites) if s.region == r)
                     for r in vocab.regions}
+    # Query words point to the query portals (查询 in the name or a title): a name saying
+    # "zscx" next to "mohurd" imitates the certificate query, not the ministry's home page.
+    portals = frozenset(i for i, s in enumerate(watchlist.sites)
+                        if "查询" in s.name or any("查询" in t for t in s.titles))
+    for info in tokens.values():
+        if info.kind == "query-word":
+            info.sites = portals
     # Department tokens point to every site that lists them.
     for token, info in tokens.items():
         if not info.sites and info.kind == "token":
@@ -152,13 +168,13 @@ def _build(watchlist: Watchlist) -> NameIndex:
 
     everything = sorted(tokens)
     alternation = pattern(everything)
-    brands = sorted(t for t, i in tokens.items() if i.kind == "brand" and len(t) >= MIN_BRAND)
+    brands = sorted(t for t, i in tokens.items() if i.kind == "brand" and len(t) >= MIN_NEAR)
     near_first: dict[tuple[str, int], list[str]] = {}
     near_last: dict[tuple[str, int], list[str]] = {}
     for brand in brands:
         for size in range(len(brand) - 1, len(brand) + 2):
-            near_first.setdefault((brand[0], size), []).append(brand)
-            near_last.setdefault((brand[-1], size), []).append(brand)
+            near_first.setdefault((brand[:2], size), []).append(brand)
+            near_last.setdefault((brand[-2:], size), []).append(brand)
     long_brands: dict[int, list[str]] = {}
     for brand in (b for b in brands if len(b) >= NEAR2):
         for size in range(len(brand) - 2, len(brand) + 3):
@@ -166,8 +182,11 @@ def _build(watchlist: Watchlist) -> NameIndex:
     embedded = sorted(((h, i) for h, i in official_hosts.items() if "." in h),
                       key=lambda item: -len(item[0]))
     rules = frozenset(psl.extractor().tlds)
-    tails = (".gov.cn", ".xn--zfr164b", *sorted("." + r for r in registered),
-             *sorted("." + h for h in official_hosts))
+    tails_all = {".gov.cn", ".xn--zfr164b", *("." + r for r in registered),
+                 *("." + h for h in official_hosts)}
+    # Keep only the shortest: ".gov.cn" already covers every host under it.
+    tails = tuple(sorted(t for t in tails_all
+                         if not any(t != u and t.endswith(u) for u in tails_all)))
     return NameIndex(
         host_labels={k: frozenset(v) for k, v in host_labels.items()},
         tld_labels=frozenset(r.rsplit(".", 1)[-1] for r in rules),
@@ -177,7 +196,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
         official_registered=frozenset(registered),
         tokens=tokens,
         long_re=re.compile(pattern(t for t in everything if len(t) >= MIN_BRAND)),
-        any_re=re.compile(alternation),
+        longest_token=max(map(len, tokens)),
         seg_re=re.compile(f"(?:{alternation}|[0-9]+)+"),
         prefix_re=re.compile(f"(?:{alternation}|[0-9]+)"),
         suffix_re=re.compile(f"(?:{pattern(t[::-1] for t in everything)}|[0-9]+)"),
