@@ -92,8 +92,12 @@ class CaptureWriter:
 
     def __init__(self, home: Path, engine_factory: Callable[[], Engine], *, source: str,
                  info: dict[str, str], flush_every: int = 500, flush_seconds: float = 2.0,
-                 roll_bytes: int | None = None) -> None:
+                 roll_bytes: int | None = None, lock: threading.Lock | None = None) -> None:
         self.home = home
+        # Shared with the store's writers on the same database: SQLite lets one writer in at
+        # a time, and a transaction that finds it busy sleeps in SQLite's back-off instead
+        # of waiting exactly as long as needed.
+        self.lock = lock or threading.Lock()
         self.source = source
         self.info = info
         self.flush_every = flush_every
@@ -274,7 +278,8 @@ class CaptureWriter:
             return
         rows, self._rows = self._rows, []
         # Core executemany: the ORM bulk path would issue one INSERT per row here.
-        with self._engine_now().begin() as conn:
+        engine = self._engine_now()
+        with self.lock, engine.begin() as conn:
             conn.execute(insert(WarcRecordRow.__table__), rows)
 
 
