@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 NETWORK = "certwatch_warc_network"
 MIDDLEWARE = "certwatch_warc"
+OWNS_PAGE = "certwatch_warc_owns_page"  # the page is ours to screenshot and close
 
 
 class NetworkLog:
@@ -53,7 +54,7 @@ def prepare(request: Request, middleware: Any) -> None:
     if not meta.get("playwright_include_page"):
         # We need the page after the download to screenshot it; we close it ourselves.
         meta["playwright_include_page"] = True
-        meta["certwatch_warc_owns_page"] = True
+        meta[OWNS_PAGE] = True
 
 
 async def capture(response: Response, page: Any, html: str | bytes) -> None:

@@ -19,12 +19,12 @@ import platform
 import socket
 import sys
 from http import HTTPStatus
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
 import twisted
-import warcio
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 SENT_AT = "certwatch_warc_sent"
 REASONS = {status.value: status.phrase for status in HTTPStatus}
-OWNS_PAGE = "certwatch_warc_owns_page"
 
 
 @functools.cache
@@ -64,12 +63,10 @@ def exit_ip() -> str:
     return os.environ.get("CERTWATCH_EXIT_IP") or "unknown (set CERTWATCH_EXIT_IP)"
 
 
-def _version(module: str) -> str:
+def _version(distribution: str) -> str:
     try:
-        from importlib.metadata import version
-
-        return version(module)
-    except Exception:  # not installed as a distribution
+        return version(distribution)
+    except PackageNotFoundError:
         return "unknown"
 
 
@@ -131,8 +128,7 @@ class WarcCaptureMiddleware:
             "python": sys.version.split()[0],
             "scrapy": scrapy.__version__,
             "twisted": twisted.__version__,
-            "warcio": _version("warcio") if not hasattr(warcio, "__version__")
-            else warcio.__version__,
+            "warcio": _version("warcio"),
             "capture": "as fetched by the crawler, written while it ran; header lines as the "
                        "HTTP client delivered them; chunked bodies are stored de-chunked "
                        "(the client consumes Transfer-Encoding)",
@@ -156,7 +152,7 @@ class WarcCaptureMiddleware:
         if self.writer is None:
             return response
         if "playwright" in response.flags:
-            if request.meta.pop(OWNS_PAGE, False):
+            if request.meta.pop(browser_capture.OWNS_PAGE, False):
                 page = request.meta.pop("playwright_page", None)
                 if page is not None:
                     try:
