@@ -10,6 +10,7 @@ compares them on every sandbox page shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -30,9 +31,13 @@ class ParsedPage:
     text: str
     root: etree._Element
 
+    @cached_property
+    def base_url(self) -> str:
+        return get_base_url(self.text[:4096], self.url)  # as Scrapy: <base href> or the URL
+
     def urljoin(self, href: str) -> str:
-        """As `TextResponse.urljoin`: relative to the page's <base href>, if any."""
-        return urljoin(get_base_url(self.text[:4096], self.url), href)
+        """As `TextResponse.urljoin`."""
+        return urljoin(self.base_url, href)
 
 
 def page_text(url: str, body: bytes, codec: str, text: str | None) -> str:

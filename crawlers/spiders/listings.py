@@ -269,6 +269,7 @@ class ListingsSpider(scrapy.Spider):
 
 
 def _headers(response: Response) -> dict[str, list[str]]:
+    # dict.items: Headers.items() re-normalises every key and value it already holds.
     return {k.decode("latin-1"): [v.decode("latin-1") for v in vs]
-            for k, vs in response.headers.items()}
+            for k, vs in dict.items(response.headers)}
 
