@@ -26,6 +26,11 @@ class CLIError(UserError):
 
 # Command groups that live in their own modules: each exposes `register(subparsers)`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "certwatch.evidence_cli",
+    "certwatch.hunt_cli",
+    "certwatch.lookalike_cli",
+    "certwatch.review_cli",
+    "certwatch.nightly_cli",
 )
 
 
@@ -77,6 +82,7 @@ def crawl_sources(config: Config, names: Sequence[str], night: int | None,
                   progress: bool = True) -> tuple[str, int]:
     """Crawl and print the summary; returns (batch, exit status)."""
     from certwatch.crawl import run_crawl
+    from certwatch.distributed import shared_batch
     from certwatch.sandbox_proc import sandbox_for
     from certwatch.summary import batch_rows, render
     from crawlers.sandbox_map import sandbox_host_map, uses_sandbox
@@ -93,8 +99,10 @@ def crawl_sources(config: Config, names: Sequence[str], night: int | None,
         host_map = sandbox_host_map(address) if address else None
         if address:
             print(f"sandbox web at {address} (night {night or 1})", file=sys.stderr)
-        batch = run_crawl(config, sources, night=night, host_map=host_map,
-                          loopback_only=bool(address), progress_interval=2.0 if progress else 0)
+        with shared_batch(config, [s.name for s in sources]) as shared:
+            batch = run_crawl(config, sources, night=night, host_map=host_map,
+                              loopback_only=bool(address),
+                              progress_interval=2.0 if progress else 0, batch=shared)
     rows = batch_rows(open_store(config.db_url), batch)
     log = config.logs_dir / f"crawl-{batch}.log"
     print(render(rows))
@@ -102,7 +110,9 @@ def crawl_sources(config: Config, names: Sequence[str], night: int | None,
     missing = sorted({s.name for s in sources} - {r.source for r in rows})
     if missing:
         _err(f"source(s) {', '.join(missing)} failed before crawling; see {log}")
-    ok = not missing and all(r.status == "finished" for r in rows)
+    # In a shared crawl the other workers' runs may still be running: not a failure of ours.
+    ok = not missing and all(r.status == "finished" or (config.redis_url and r.status == "running")
+                             for r in rows)
     return batch, EXIT_OK if ok else EXIT_FAILED
 
 
@@ -195,12 +205,14 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
             return EXIT_OK
         except ModelUnavailable as exc:
             print(f"training: {exc}", file=sys.stderr)
-    reviews = []
+    reviews, before = [], None
     if args.with_reviews:
+        from classifiers.review_learning import measure_installed
         from store.db import open_store
 
         reviews = reviewed_examples(open_store(config.db_url))
         print(f"with {len(reviews)} analyst-reviewed listing(s)", file=sys.stderr)
+        before = measure_installed(reviews)
     result = train(reviews=reviews)
     counts = result.counts["corpus"]
     print(f"corpus: {counts['total']} examples {counts['by_label']}; "
@@ -208,6 +220,11 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
           f"{result.counts['fitted_with_augmentation']}), held out {result.counts['heldout']}")
     print("held-out evaluation:")
     print(render(result.heldout))
+    if before is not None:
+        from classifiers.review_learning import measure_new, render_before_after
+
+        print("before and after learning from the analysts' decisions:")
+        print(render_before_after(before, measure_new(result.heldout, reviews), len(reviews)))
     print(f"model {result.version} saved in {result.directory}")
     return EXIT_OK
 

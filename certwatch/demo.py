@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -13,6 +12,9 @@ from sqlalchemy.orm import Session
 from certwatch.config import Config
 from store.db import open_store
 from store.models import CrawlRun, Listing, ListingEvent, ListingVersion
+
+DEMO_USER = "demo"
+DEMO_UI_PORT = 8000
 
 
 def _banner(text: str) -> None:
@@ -65,10 +67,12 @@ def run_demo(config: Config, serve: bool = True) -> int:
                               .where(Listing.removed.is_(False)))
     print(f"  store: {total} listings ({live} online), every version kept")
     _top_hits(engine)
+    status = status or _hunt(config)
     print("\nnext: `certwatch listings --format jsonl | head`, "
-          "`certwatch listings --removed`, README.md for the rest")
+          "`certwatch listings --removed`, `certwatch check-domain --fetch zlaq-mohurd.cn`, "
+          "README.md for the rest")
     if serve:
-        _serve_sandbox()
+        _serve_sandbox(config)
     return status
 
 
@@ -88,15 +92,35 @@ def _top_hits(engine: Engine, limit: int = 10) -> None:
             print(f"         理由: {why}")
 
 
-def _serve_sandbox() -> None:
+def _hunt(config: Config) -> int:
+    """Lookalike query sites: a hunt over the sample domain feed and the crawled listings."""
+    from dataclasses import replace
+
+    from certwatch.hunt_cli import SAMPLE_FEED, run_hunt
+
+    _banner("lookalike query sites: hunting with a sample newly-registered-domains feed")
+    return run_hunt(replace(config, sandbox="auto"), [SAMPLE_FEED], resolver="sandbox")
+
+
+def _serve_sandbox(config: Config) -> None:
+    """Keep the sandbox web up and serve the review UI with a demo analyst account."""
+    import secrets
+
+    from certwatch.review_cli import serve_ui
+    from review.users import ensure_user
     from sandbox.server import SandboxServer
 
     server = SandboxServer(night=2, port=8800).start()
     print(f"\nthe sandbox web stays up at http://{server.address}/ for browsing "
-          f"(crawl it with CERTWATCH_SANDBOX={server.address}); Ctrl-C to stop", flush=True)
+          f"(crawl it with CERTWATCH_SANDBOX={server.address})", flush=True)
+    password = secrets.token_urlsafe(12)
+    ensure_user(open_store(config.db_url), DEMO_USER, "analyst", password, actor="demo")
+    _banner("review UI (审核平台)")
     try:
-        threading.Event().wait()
+        serve_ui(config, "127.0.0.1", DEMO_UI_PORT, demo=True,
+                 banner=f"\n  log in as {DEMO_USER} / {password} (analyst; demo only)")
     except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
+        pass
     finally:
+        print("stopped", file=sys.stderr)
         server.stop()

@@ -153,6 +153,9 @@ class StorePipeline:
             self.counts = self.recorder.abandon(close_reason=STORE_FAILED, stats=stats)
             return
         complete = reason == "finished" and not any(stats.get(k) for k in INCOMPLETE_STATS)
+        # A distributed worker saw only its share of the list pages: the last worker to leave
+        # applies removals for the whole batch (store/shared_runs.py).
+        complete = complete and not self.crawler.settings.get("CERTWATCH_REDIS_URL")
         status = "interrupted" if reason in ("shutdown", "cancelled") else "finished"
         self.counts = self.recorder.finish(
             status=status, close_reason=reason, complete=complete, stats=stats)

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from crawlers import failures
+from crawlers.browser_capture import capture as capture_browser_page
 from crawlers.encoding import detect_and_decode
 from crawlers.extract import extract_fields, select_nodes, select_strings
 from crawlers.html import ParsedPage, page_text, parse_page
@@ -103,6 +104,7 @@ class ListingsSpider(scrapy.Spider):
         if page is not None:
             try:
                 html = await self._run_actions(page, self.config.list.actions)
+                await capture_browser_page(response, page, html)  # WARC evidence, if on
             finally:
                 await page.close()
             response = response.replace(body=html.encode("utf-8"), encoding="utf-8")

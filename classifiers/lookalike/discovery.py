@@ -1,0 +1,103 @@
+"""Discovery, name side: candidate hostnames from permutations, feeds and crawled listings.
+
+`candidates()` yields each name once (first origin wins, order: permutation, feed, listing);
+scoring and fetching are later stages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifiers.lookalike import hostnames, psl
+from classifiers.lookalike.errors import InvalidDomain
+from classifiers.lookalike.feeds import FeedProblems, read_feed
+from classifiers.lookalike.fuzzers import is_permissible, permutations
+from classifiers.lookalike.watchlist import Watchlist
+
+ORIGINS = ("permutation", "feed", "listing")
+
+# Hostnames in free text and links: ASCII labels (punycode included) joined by dots; Chinese
+# text around them is not part of the class, so "官网zlaq-mohurd.com查询" yields the name.
+_HOST_IN_TEXT = re.compile(
+    r"(?<![a-z0-9.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:xn--[a-z0-9-]{2,59}|[a-z]{2,63}))"
+    r"(?![a-z0-9-])")
+# People write 点 or a full stop for the dot to dodge link filters: zlaq点mohurd点com.
+_OBFUSCATED_DOT = re.compile(r"\s*(?:点|。|．|\[\.\]|\(\.\)|\(dot\)|\[dot\])\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    domain: str  # ASCII (punycode) form, lowercase
+    origin: str  # permutation | feed | listing
+    detail: str  # fuzzer:imitated-host | feed-path:line | listing
+
+
+def candidates(watchlist: Watchlist, feeds: Sequence[Path] = (),
+               listing_texts: Iterable[str] = (), fuzzers: Sequence[str] | None = None,
+               problems: FeedProblems | None = None) -> Iterator[Candidate]:
+    """Every candidate once. `fuzzers=None` runs all fuzzers, `()` none."""
+    seen: set[str] = set()
+
+    def fresh(name: str) -> str | None:
+        try:
+            host = hostnames.normalize(name).ascii
+        except InvalidDomain:
+            return None
+        if host in seen or not psl.split(host).registered:
+            return None
+        seen.add(host)
+        return host
+
+    if fuzzers is None or fuzzers:
+        for domain, fuzzer, imitated in permutations(watchlist, fuzzers):
+            if is_permissible(domain) and (host := fresh(domain)):
+                yield Candidate(host, "permutation", f"{fuzzer}:{imitated}")
+    for path in feeds:
+        for name, number in read_feed(Path(path), problems):
+            if host := fresh(name):
+                yield Candidate(host, "feed", f"{path}:{number}")
+            elif problems is not None and not _valid(name):
+                problems.add(Path(path), number, f"not a domain name: {name[:80]!r}")
+    for text in listing_texts:
+        for name in hostnames_in_text(text):
+            if host := fresh(name):
+                yield Candidate(host, "listing", "listing")
+
+
+def hostnames_in_text(text: str) -> list[str]:
+    """Hostnames mentioned in an ad's text or links (with a public suffix), in order."""
+    text = _OBFUSCATED_DOT.sub(".", text.lower())
+    found = []
+    for match in _HOST_IN_TEXT.finditer(text):
+        name = match.group(1)
+        if psl.split(name).registered:
+            found.append(name)
+    return found
+
+
+def listing_texts(engine, limit: int | None = None) -> Iterator[str]:
+    """Title, text, URL and field values of stored listings (store.models.Listing)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from store.models import Listing
+
+    # Not Listing.url: that is the platform's page, not a site the ad points to.
+    query = select(Listing.title, Listing.text, Listing.fields).order_by(Listing.id)
+    if limit is not None:
+        query = query.limit(limit)
+    with Session(engine) as session:
+        for title, text, fields in session.execute(query):
+            extra = " ".join(str(v) for v in (fields or {}).values())
+            yield " ".join((title or "", text or "", extra))
+
+
+def _valid(name: str) -> bool:
+    try:
+        hostnames.normalize(name)
+    except InvalidDomain:
+        return False
+    return True

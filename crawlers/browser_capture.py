@@ -1,0 +1,136 @@
+"""Capture a browser page as evidence: Chromium's network exchanges, a stamped screenshot, DOM.
+
+`prepare` (from the WARC middleware, before the download) listens to the page's `response`
+events; `capture` (after the page is rendered and any source actions ran, before it closes)
+reads each exchange's headers and body from the browser, takes a full-page screenshot
+stamped with the capture time, URL and operator, and hands everything to the writer. The
+spider calls `capture` itself for pages it keeps open for actions; the middleware does it for
+the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.http import Response
+
+from crawlers.screenshot_stamp import stamp_screenshot
+from store.clock import utcnow
+from store.warc import HttpMessage
+from store.warc_capture import Blob, Exchange
+
+logger = logging.getLogger(__name__)
+
+NETWORK = "certwatch_warc_network"
+MIDDLEWARE = "certwatch_warc"
+
+
+class NetworkLog:
+    """Playwright responses seen by one page, with the time each arrived."""
+
+    def __init__(self) -> None:
+        self.responses: list[tuple[Any, datetime]] = []
+
+    def on_response(self, response: Any) -> None:
+        self.responses.append((response, utcnow()))
+
+
+def prepare(request: Request, middleware: Any) -> None:
+    meta = request.meta
+    log = meta.get(NETWORK)
+    if log is None:
+        log = meta[NETWORK] = NetworkLog()
+    handlers = dict(meta.get("playwright_page_event_handlers") or {})
+    handlers["response"] = log.on_response
+    meta["playwright_page_event_handlers"] = handlers
+    meta[MIDDLEWARE] = middleware
+    if not meta.get("playwright_include_page"):
+        # We need the page after the download to screenshot it; we close it ourselves.
+        meta["playwright_include_page"] = True
+        meta["certwatch_warc_owns_page"] = True
+
+
+async def capture(response: Response, page: Any, html: str) -> None:
+    """Record `page` (rendered as `html`) for `response`; a no-op when capture is off."""
+    middleware = response.meta.get(MIDDLEWARE)
+    log: NetworkLog | None = response.meta.get(NETWORK)
+    if middleware is None or log is None or middleware.writer is None:
+        return
+    stats = middleware.crawler.stats
+    try:
+        exchanges = await _exchanges(log, response.url)
+        at = utcnow()
+        png = await page.screenshot(full_page=True, type="png")
+        stamped = await asyncio.to_thread(stamp_screenshot, png, url=response.url, at=at,
+                                          operator=middleware.operator)
+        blobs = [Blob("screenshot", f"urn:screenshot:{response.url}", stamped, "image/png", at),
+                 Blob("dom", f"urn:dom:{response.url}", html.encode("utf-8"),
+                      "text/html; charset=utf-8", at)]
+        middleware.writer.submit(middleware.page_capture(
+            response.request, exchanges, blobs=blobs))
+        stats.inc_value("certwatch/warc/browser_pages")
+    except Exception:  # capture must never cost the page itself
+        stats.inc_value("certwatch/warc/errors")
+        logger.exception("browser capture failed for %s", response.url)
+
+
+async def _exchanges(log: NetworkLog, page_url: str) -> list[Exchange]:
+    """Every http(s) exchange the page made, its own document first."""
+    found: list[Exchange] = []
+    for pw_response, received in list(log.responses):
+        if not pw_response.url.startswith(("http://", "https://")):
+            continue
+        found.append(await _exchange(pw_response, received))
+    # The rendered document first (resources point at it), then its redirects, then the rest.
+    found.sort(key=lambda ex: (ex.role != "page", ex.url != page_url))
+    return found
+
+
+async def _exchange(pw_response: Any, received: datetime) -> Exchange:
+    pw_request = pw_response.request
+    try:
+        body = await pw_response.body()
+    except Exception:  # redirects and evicted bodies have none to give
+        body = b""
+    request_headers = await pw_request.headers_array()
+    response_headers = await pw_response.headers_array()
+    ip = None
+    certificate = None
+    try:
+        address = await pw_response.server_addr()
+        ip = address["ipAddress"] if address else None
+        details = await pw_response.security_details()
+        if details:
+            certificate = json.dumps(details, ensure_ascii=False, sort_keys=True).encode()
+    except Exception:  # the page may be gone; the exchange itself is still worth keeping
+        pass
+    timing = pw_request.timing or {}
+    start = timing.get("startTime") or 0
+    sent = datetime.fromtimestamp(start / 1000, UTC) if start > 0 else received
+    url = pw_response.url
+    try:
+        is_document = (pw_request.is_navigation_request()
+                       and pw_request.frame.parent_frame is None)
+    except Exception:  # service-worker requests have no frame
+        is_document = False
+    post = pw_request.post_data_buffer or b""
+    return Exchange(
+        url=url,
+        request=HttpMessage(f"{pw_request.method} {_target(url)} HTTP/1.1",
+                            [(h["name"], h["value"]) for h in request_headers], post),
+        response=HttpMessage(f"{pw_response.status} {pw_response.status_text}".strip(),
+                             [(h["name"], h["value"]) for h in response_headers], body),
+        sent_at=sent, received_at=received, status=pw_response.status, ip_address=ip,
+        certificate=certificate, certificate_type="application/json",
+        role="page" if is_document else "subresource")
+
+
+def _target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,219 @@
+"""Keep every HTTP exchange as WARC records, as fetched, while the crawl runs.
+
+Sits next to the download handler (order 950), so it sees each response before
+decompression, redirects and retries rewrite it: every hop of a redirect chain and every
+retried attempt is kept with its peer IP (`WARC-IP-Address`) and, over HTTPS, the server
+certificate. Browser pages are captured from Chromium's own network events, with a stamped
+full-page screenshot and the rendered DOM (`crawlers.browser_capture`). The writing itself
+happens in a background thread (`store.warc_capture.CaptureWriter`). `CERTWATCH_WARC=0`
+switches it off.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import logging
+import os
+import platform
+import socket
+import sys
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+import twisted
+import warcio
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from sqlalchemy import Engine
+
+from certwatch import __version__
+from certwatch.config import Config
+from crawlers import browser_capture
+from store.clock import utcnow
+from store.db import open_store
+from store.warc import HttpMessage
+from store.warc_capture import CaptureWriter, Exchange, PageCapture
+
+logger = logging.getLogger(__name__)
+
+SENT_AT = "certwatch_warc_sent"
+OWNS_PAGE = "certwatch_warc_owns_page"
+
+
+@functools.cache
+def _engine(db_url: str) -> Engine:
+    return open_store(db_url)
+
+
+def operator_name() -> str:
+    try:
+        fallback = getpass.getuser()
+    except (KeyError, OSError):
+        fallback = "unknown"
+    return os.environ.get("CERTWATCH_OPERATOR") or fallback
+
+
+def exit_ip() -> str:
+    return os.environ.get("CERTWATCH_EXIT_IP") or "unknown (set CERTWATCH_EXIT_IP)"
+
+
+def _version(module: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(module)
+    except Exception:  # not installed as a distribution
+        return "unknown"
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        config = Config.from_env()
+        self.home = config.home
+        self.db_url = settings.get("CERTWATCH_DB_URL") or config.db_url
+        self.operator = operator_name()
+        self.writer: CaptureWriter | None = None
+        self.source = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        if not crawler.settings.getbool("CERTWATCH_WARC", True):
+            raise NotConfigured
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def spider_opened(self, spider: Spider) -> None:
+        config = getattr(spider, "config", None)
+        self.source = config.name if config is not None else spider.name
+        self.writer = CaptureWriter(self.home, functools.partial(_engine, self.db_url),
+                                    source=self.source, info=self.warcinfo(spider))
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.writer is None:
+            return
+        self.writer.close()
+        stats = self.crawler.stats
+        stats.set_value("certwatch/warc/records", self.writer.records)
+        stats.set_value("certwatch/warc/revisits", self.writer.revisits)
+        stats.set_value("certwatch/warc/bytes", self.writer.bytes)
+        stats.set_value("certwatch/warc/files", len(self.writer.files))
+        if self.writer.errors:
+            stats.set_value("certwatch/warc/errors", self.writer.errors)
+
+    def warcinfo(self, spider: Spider) -> dict[str, str]:
+        settings = self.crawler.settings
+        info = {
+            "software": f"certwatch/{__version__}",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                          "warc-format/warc-1.1/",
+            "isPartOf": f"certwatch run {self.crawler.stats.get_value('certwatch/run_id')} "
+                        f"source {self.source}",
+            "hostname": socket.gethostname(),
+            "operating-system": platform.platform(),
+            "operator": self.operator,
+            "exit-ip": exit_ip(),
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "python": sys.version.split()[0],
+            "scrapy": scrapy.__version__,
+            "twisted": twisted.__version__,
+            "warcio": _version("warcio") if not hasattr(warcio, "__version__")
+            else warcio.__version__,
+            "capture": "as fetched by the crawler, written while it ran; header lines as the "
+                       "HTTP client delivered them; chunked bodies are stored de-chunked "
+                       "(the client consumes Transfer-Encoding)",
+        }
+        if settings.get("PLAYWRIGHT_LAUNCH_OPTIONS"):
+            info["playwright"] = _version("playwright")
+            info["scrapy-playwright"] = _version("scrapy-playwright")
+            options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
+            info["browser"] = options.get("executable_path") or "playwright chromium"
+        return info
+
+    # -- requests and responses ------------------------------------------------------------
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        request.meta[SENT_AT] = utcnow()
+        if request.meta.get("playwright"):
+            browser_capture.prepare(request, self)
+        return None
+
+    async def process_response(self, request: Request, response: Response,
+                               spider: Spider | None = None) -> Response:
+        if self.writer is None:
+            return response
+        if "playwright" in response.flags:
+            if request.meta.pop(OWNS_PAGE, False):
+                page = request.meta.pop("playwright_page", None)
+                if page is not None:
+                    try:
+                        await browser_capture.capture(response, page, response.text)
+                    finally:
+                        await page.close()
+            return response
+        try:
+            self.writer.submit(self.page_capture(request, [scrapy_exchange(request, response)]))
+        except Exception:  # capture must never cost the page itself
+            self.crawler.stats.inc_value("certwatch/warc/errors")
+            logger.exception("WARC capture failed for %s", response.url)
+        return response
+
+    def page_capture(self, request: Request, exchanges: list[Exchange], **kw: Any) -> PageCapture:
+        meta = request.meta
+        redirects = meta.get("redirect_urls") or [request.url]
+        referrer = request.headers.get(b"Referer")
+        return PageCapture(
+            source=self.source, page_url=redirects[0],
+            run_id=self.crawler.stats.get_value("certwatch/run_id"),
+            kind="robots" if meta.get("dont_obey_robotstxt") and request.url.endswith(
+                "/robots.txt") else meta.get("certwatch_kind", ""),
+            listing_key=meta.get("certwatch_key"),
+            referrer=referrer.decode("latin-1") if referrer else None,
+            exchanges=exchanges, **kw)
+
+
+def scrapy_exchange(request: Request, response: Response) -> Exchange:
+    """The exchange as Scrapy's HTTP client saw it (body before content decoding)."""
+    parts = urlsplit(request.url)
+    proxied = bool(request.meta.get("proxy")) and parts.scheme == "http"
+    # Through an HTTP proxy the request line carries the absolute URI, as sent.
+    target = request.url if proxied else (parts.path or "/") + (
+        f"?{parts.query}" if parts.query else "")
+    headers = _pairs(request.headers)
+    if not any(name.lower() == "host" for name, _ in headers):
+        headers.insert(0, ("Host", parts.netloc))
+    status = response.status
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    certificate = None
+    if response.certificate is not None:
+        try:
+            certificate = response.certificate.dumpPEM()
+        except Exception:  # an unusual certificate object: keep the page, note nothing
+            certificate = None
+    received = utcnow()
+    return Exchange(
+        url=response.url,
+        request=HttpMessage(f"{request.method} {target} HTTP/1.1", headers, request.body),
+        response=HttpMessage(f"{status} {reason}".strip(), _pairs(response.headers),
+                             response.body, protocol=response.protocol or "HTTP/1.1"),
+        sent_at=request.meta.get(SENT_AT) or received, received_at=received, status=status,
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        certificate=certificate)
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items() for value in values]

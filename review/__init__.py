@@ -1,0 +1,1 @@
+"""The analysts' review web UI: queue, detail, decisions, audit log, dashboard, 汇总表."""

@@ -1,0 +1,100 @@
+"""Request dependencies: database session, the logged-in user, CSRF checks, templates."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from review.users import CurrentUser, session_user
+
+SESSION_COOKIE = "cw_session"
+LOGIN_COOKIE = "cw_login"
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to the login form."""
+
+    def __init__(self, next_url: str = "/queue") -> None:
+        self.next_url = next_url
+
+
+class CsrfFailed(Exception):
+    """A state-changing request without the right CSRF token (HTTP 403)."""
+
+
+class Forbidden(Exception):
+    """The user's role may not do this (HTTP 403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+Db = Annotated[Session, Depends(get_db)]
+
+
+def _user(request: Request, db: Db) -> CurrentUser:
+    user = session_user(db, request.cookies.get(SESSION_COOKIE))
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target if request.method == "GET" else "/queue")
+    return user
+
+
+User = Annotated[CurrentUser, Depends(_user)]
+
+
+def require_csrf(request: Request, user: CurrentUser, form_token: str | None) -> None:
+    """The token from the form (or the X-CSRF-Token header) must be the session's."""
+    token = form_token or request.headers.get("x-csrf-token") or ""
+    if not token or not hmac.compare_digest(token.encode(), user.csrf_token.encode()):
+        raise CsrfFailed()
+
+
+def login_token(secret: str, nonce: str) -> str:
+    """The login form's CSRF token: bound to a cookie nonce by the server secret."""
+    return hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def clean(text: str | None, limit: int = 2000) -> str:
+    """User text as the database accepts it: no NUL, bounded length."""
+    return (text or "").replace("\x00", "")[:limit]
+
+
+def safe_next(target: str | None, default: str = "/queue") -> str:
+    """Only same-site relative paths, so a link cannot bounce the user elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def login_redirect(next_url: str) -> str:
+    return f"/login?next={quote(next_url, safe='/')}"
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
+           user: CurrentUser | None = None):  # noqa: ANN201 - TemplateResponse
+    ctx = {"user": user, "csrf_token": user.csrf_token if user else "", **context}
+    return request.app.state.templates.TemplateResponse(request, name, ctx,
+                                                        status_code=status)

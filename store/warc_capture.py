@@ -1,0 +1,283 @@
+"""Turn page captures into WARC records and index rows, off the crawl's reactor thread.
+
+The crawler hands over `PageCapture`s; one writer thread serialises, compresses and appends
+them (`store.warc.WarcArchive`), deduplicates payloads already archived (a `revisit` record
+pointing at the first copy, found in this process or in the `warc_records` index), and
+inserts the index rows in batches, one transaction per batch. Rows are inserted only after
+their record is on disk, so every indexed record can be read back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from store.evidence_models import WarcRecordRow
+from store.warc import HttpMessage, WarcArchive, WrittenRecord, warc_date
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and its response, as the crawler's client saw them."""
+
+    url: str
+    request: HttpMessage
+    response: HttpMessage
+    sent_at: datetime
+    received_at: datetime
+    status: int | None = None
+    ip_address: str | None = None
+    # TLS: the server certificate (PEM) or, from a browser, its security details (JSON).
+    certificate: bytes | None = None
+    certificate_type: str = "application/x-pem-file"
+    role: str = "page"  # page (the document itself) | subresource (browser network)
+
+
+@dataclass
+class Blob:
+    """A `resource` made by certwatch about a page: stamped screenshot, rendered DOM."""
+
+    role: str
+    uri: str
+    data: bytes
+    content_type: str
+    at: datetime
+
+
+@dataclass
+class PageCapture:
+    """Everything captured for one fetched page; the first exchange is the page itself."""
+
+    source: str
+    page_url: str
+    run_id: int | None
+    kind: str = ""
+    listing_key: str | None = None
+    referrer: str | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    blobs: list[Blob] = field(default_factory=list)
+    capture_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass(frozen=True)
+class _Original:
+    record_id: str
+    uri: str
+    date: str
+
+
+_STOP = object()
+
+
+class CaptureWriter:
+    """Owns a WARC archive and a writer thread; `submit` never blocks the caller for I/O."""
+
+    def __init__(self, home: Path, engine_factory: Callable[[], Engine], *, source: str,
+                 info: dict[str, str], flush_every: int = 500, flush_seconds: float = 2.0,
+                 roll_bytes: int | None = None) -> None:
+        self.home = home
+        self.source = source
+        self.info = info
+        self.flush_every = flush_every
+        self.flush_seconds = flush_seconds
+        self.roll_bytes = roll_bytes
+        self._engine_factory = engine_factory
+        self._engine: Engine | None = None
+        self._archive: WarcArchive | None = None
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._rows: list[dict[str, Any]] = []
+        self._last_flush = time.monotonic()
+        self._originals: dict[str, _Original] = {}
+        self._rel_for: Path | None = None
+        self._rel = ""
+        self.records = 0
+        self.revisits = 0
+        self.bytes = 0
+        self.errors = 0
+        self._thread = threading.Thread(target=self._run, name=f"warc-{source}", daemon=True)
+        self._thread.start()
+
+    @property
+    def files(self) -> list[Path]:
+        return list(self._archive.files) if self._archive else []
+
+    def submit(self, capture: PageCapture) -> None:
+        self._queue.put(capture)
+
+    def close(self) -> None:
+        """Write everything queued, index it, close the file."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    # -- writer thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[PageCapture] = []
+            try:
+                item = self._queue.get(timeout=self.flush_seconds)
+            except queue.Empty:
+                item = None
+            while item is not None:
+                if item is _STOP:
+                    stopping = True
+                    break
+                batch.append(item)
+                if len(batch) >= 200:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    item = None
+            try:
+                if batch:
+                    self._write_batch(batch)
+                if stopping or len(self._rows) >= self.flush_every or (
+                        time.monotonic() - self._last_flush >= self.flush_seconds):
+                    self._flush_rows()
+            except Exception:  # keep capturing the rest; the crawl log says what was lost
+                self.errors += 1
+                logger.exception("WARC capture failed for %d page(s)", len(batch))
+        if self._archive is not None:
+            self._archive.close()
+
+    def _engine_now(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._engine_factory()
+        return self._engine
+
+    def _archive_for(self, capture: PageCapture) -> WarcArchive:
+        if self._archive is None:
+            self._archive = WarcArchive(
+                self.home / "warc", run=capture.run_id if capture.run_id is not None else "x",
+                source=self.source, info=self.info,
+                **({"roll_bytes": self.roll_bytes} if self.roll_bytes else {}))
+        return self._archive
+
+    def _lookup_originals(self, batch: list[PageCapture]) -> None:
+        """One query per batch: payloads some earlier run already archived."""
+        wanted = {hashlib.sha256(ex.response.body).hexdigest()
+                  for capture in batch for ex in capture.exchanges if ex.response.body}
+        wanted -= self._originals.keys()
+        if not wanted:
+            return
+        with Session(self._engine_now()) as session:
+            rows = session.execute(
+                select(WarcRecordRow.payload_sha256, WarcRecordRow.warc_record_id,
+                       WarcRecordRow.target_uri, WarcRecordRow.captured_at)
+                .where(WarcRecordRow.payload_sha256.in_(sorted(wanted)),
+                       WarcRecordRow.record_type == "response")
+                .order_by(WarcRecordRow.id)).all()
+        for digest, record_id, uri, captured_at in rows:
+            self._originals.setdefault(digest, _Original(record_id, uri, warc_date(captured_at)))
+
+    def _write_batch(self, batch: list[PageCapture]) -> None:
+        self._lookup_originals(batch)
+        for capture in batch:
+            self._write_capture(capture)
+
+    def _write_capture(self, capture: PageCapture) -> None:
+        archive = self._archive_for(capture)
+        main_id: str | None = None
+        for exchange in capture.exchanges:
+            body = exchange.response.body
+            sha = hashlib.sha256(body).digest() if body else None
+            original = self._originals.get(sha.hex()) if sha else None
+            if original is not None:
+                written = archive.write_revisit(
+                    exchange.url, exchange.response, date=exchange.received_at,
+                    refers_to=original.record_id, refers_to_uri=original.uri,
+                    refers_to_date=original.date, ip_address=exchange.ip_address,
+                    payload_sha=sha)
+                self.revisits += 1
+            else:
+                written = archive.write_response(
+                    exchange.url, exchange.response, date=exchange.received_at,
+                    ip_address=exchange.ip_address, payload_sha=sha)
+                if sha:
+                    self._originals[sha.hex()] = _Original(
+                        written.record_id, written.target_uri, written.date)
+            self._index(capture, written, exchange.role, payload=sha.hex() if sha else None,
+                        refers_to=original.record_id if original else None,
+                        content_type=_header(exchange.response.headers, "content-type"),
+                        status=exchange.status, ip=exchange.ip_address,
+                        at=exchange.received_at, url=exchange.url)
+            if main_id is None:
+                main_id = written.record_id
+            request = archive.write_request(exchange.url, exchange.request,
+                                            date=exchange.sent_at,
+                                            concurrent_to=written.record_id)
+            self._index(capture, request, exchange.role, at=exchange.sent_at,
+                        url=exchange.url, concurrent_to=written.record_id,
+                        payload=request.payload_sha256 if exchange.request.body else None)
+            if exchange.certificate:
+                cert = archive.write_blob(
+                    "metadata", exchange.url, exchange.certificate, exchange.certificate_type,
+                    date=exchange.received_at, concurrent_to=written.record_id)
+                self._index(capture, cert, "certificate", at=exchange.received_at,
+                            url=exchange.url, concurrent_to=written.record_id,
+                            content_type=exchange.certificate_type,
+                            payload=cert.payload_sha256)
+        for blob in capture.blobs:
+            written = archive.write_blob("resource", blob.uri, blob.data, blob.content_type,
+                                         date=blob.at, concurrent_to=main_id)
+            self._index(capture, written, blob.role, at=blob.at, url=capture.page_url,
+                        concurrent_to=main_id, content_type=blob.content_type,
+                        payload=written.payload_sha256)
+
+    def _index(self, capture: PageCapture, written: WrittenRecord, role: str, *,
+               at: datetime, url: str, payload: str | None = None,
+               concurrent_to: str | None = None, refers_to: str | None = None,
+               content_type: str | None = None, status: int | None = None,
+               ip: str | None = None) -> None:
+        self.records += 1
+        self.bytes += written.length
+        self._rows.append({
+            "run_id": capture.run_id, "source": capture.source,
+            "capture_id": capture.capture_id, "page_kind": capture.kind, "role": role,
+            "page_url": capture.page_url, "url": url, "target_uri": written.target_uri,
+            "listing_key": capture.listing_key, "referrer": capture.referrer,
+            "record_type": written.record_type, "warc_record_id": written.record_id,
+            "concurrent_to": concurrent_to, "refers_to": refers_to,
+            "path": self._relative(written.path),
+            "offset": written.offset, "length": written.length,
+            "payload_sha256": payload, "record_sha256": written.record_sha256,
+            "captured_at": at, "content_type": content_type[:200] if content_type else None,
+            "http_status": status, "ip_address": ip,
+        })
+
+    def _relative(self, path: Path) -> str:
+        if path != self._rel_for:
+            self._rel_for, self._rel = path, path.relative_to(self.home).as_posix()
+        return self._rel
+
+    def _flush_rows(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._rows:
+            return
+        rows, self._rows = self._rows, []
+        # Core executemany: the ORM bulk path would issue one INSERT per row here.
+        with self._engine_now().begin() as conn:
+            conn.execute(insert(WarcRecordRow.__table__), rows)
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None

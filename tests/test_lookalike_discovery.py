@@ -1,0 +1,116 @@
+"""Discovery, name side: permutations, feeds from files, hostnames in stored listings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from classifiers.lookalike.discovery import Candidate, candidates, hostnames_in_text, listing_texts
+from classifiers.lookalike.errors import FeedError
+from classifiers.lookalike.feeds import FeedProblems, json_names, read_feed
+from classifiers.lookalike.watchlist import Watchlist, load_watchlist
+from store.bodies import BodyStore
+from store.db import open_store
+from store.recorder import ListingData, PageData, RunRecorder
+from tests.conftest import REPO
+
+DATA = REPO / "tests" / "data" / "lookalike"
+T0 = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def watchlist() -> Watchlist:
+    return load_watchlist()
+
+
+def test_feeds_of_every_shape(watchlist: Watchlist) -> None:
+    problems = FeedProblems()
+    feeds = sorted(DATA.glob("*.txt")) + sorted(DATA.glob("*.jsonl")) + [
+        DATA / "nrd-small.txt.gz", DATA / "crtsh-array.json"]
+    found = list(candidates(watchlist, feeds=feeds, fuzzers=(), problems=problems))
+    assert all(c.origin == "feed" for c in found)
+    domains = [c.domain for c in found]
+    assert len(domains) == len(set(domains))
+    assert {"mohurd-zscx.com", "shop-flowers-2026.com", "tzzy-cx.top", "xn--mhurd-jye.com",
+            "bestcoffee.cn", "zlaq.mohurd.gov.cn",  # NRD list (case folded, date column)
+            "zlaq-mohurd.cn", "www.zlaq-mohurd.cn", "cloudshop.net",  # certstream
+            "mohurd-gov-cn.com", "www.mohurd-gov-cn.com", "zscx-mem.net",  # crt.sh
+            "hubei-zjt.com", "api.example.org", "gzjs.net",  # dns_names / domains
+            "mohurd.com", "example.com",  # gzip
+            "jzsc-mohurd.top", "bakery.example.net"} == set(domains)  # crt.sh JSON array
+    first = next(c for c in found if c.domain == "mohurd-zscx.com")
+    assert first.detail.endswith("nrd-2026-12-06.txt:2")
+    # Bad lines are reported with file and line, and do not stop the feed.
+    reported = "\n".join(problems.lines)
+    assert "nrd-2026-12-06.txt:6: not a domain name: 'not'" in reported
+    assert "ct-certstream.jsonl:3: no all_domains" in reported
+    assert "ct-certstream.jsonl:4: not a JSON object" in reported
+    assert "ct-plain.jsonl:3: not a domain name" in reported
+
+
+def test_json_shapes_and_wildcards() -> None:
+    assert json_names({"data": {"leaf_cert": {"all_domains": ["*.a.com", "b.com"]}}}) == [
+        "*.a.com", "b.com"]
+    assert json_names({"name_value": "a.com\n*.b.com", "common_name": "a.com"}) == [
+        "a.com", "*.b.com", "a.com"]
+    names = [n for n, _ in read_feed(DATA / "ct-crtsh.jsonl")]
+    assert "zscx-mem.net" in names and not any(n.startswith("*") for n in names)
+
+
+def test_missing_feed_is_a_clear_error(tmp_path: Path, watchlist: Watchlist) -> None:
+    with pytest.raises(FeedError, match="cannot read feed"):
+        list(candidates(watchlist, feeds=[tmp_path / "nope.txt"], fuzzers=()))
+
+
+def test_permutations_first_then_feeds_then_listings(watchlist: Watchlist) -> None:
+    found = list(candidates(watchlist, feeds=[DATA / "nrd-small.txt.gz"],
+                            listing_texts=["官网 mohurd.com 和 www.gzjs-cx.com 可查"],
+                            fuzzers=["tld-swap"]))
+    by_domain = {c.domain: c for c in found}
+    assert by_domain["mohurd.com"] == Candidate("mohurd.com", "permutation",
+                                                "tld-swap:www.mohurd.gov.cn")
+    assert by_domain["example.com"].origin == "feed"
+    assert by_domain["www.gzjs-cx.com"].origin == "listing"
+    all_fuzzers = list(candidates(watchlist))
+    assert len(all_fuzzers) > 5000 and {c.origin for c in all_fuzzers} == {"permutation"}
+
+
+def test_hostnames_in_ad_text() -> None:
+    text = ("特种作业操作证官网可查：https://cx.mem.gov.cn.cx-query.top/q?id=1，"
+            "备用 tzzy点cx点com，客服 QQ 12345@qq.com，版本 v1.2.3，图片 a.jpg，"
+            "全国联网 WWW.ZLAQ-MOHURD.CN")
+    assert hostnames_in_text(text) == ["cx.mem.gov.cn.cx-query.top", "tzzy.cx.com", "qq.com",
+                                       "www.zlaq-mohurd.cn"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    if request.param == "sqlite":
+        return open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    url = request.getfixturevalue("postgres_url")
+    eng = open_store(url)
+    with eng.begin() as conn:
+        for table in ("reviews", "listing_contacts", "contacts", "listing_events",
+                      "listing_versions", "listings", "fetched_pages", "crawl_runs", "sources"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    return eng
+
+
+def test_hostnames_from_stored_listings(engine: Engine, tmp_path: Path,
+                                        watchlist: Watchlist) -> None:
+    rec = RunRecorder(engine, BodyStore(tmp_path / "bodies"), "jobs", batch="b")
+    rec.start()
+    rec.add_page(PageData(url="http://jobs.example.cn/list", fetched_at=T0, status=200,
+                          body=b"<html></html>"))
+    rec.add_listing(ListingData(key="1", url="http://jobs.example.cn/1", title="安全员C证",
+                                text="包过，官网 zlaq-mohurd.cn 可查", seen_at=T0,
+                                fields={"link": "http://www.mohurd-zscx.com/cx"}))
+    rec.add_listing(ListingData(key="2", url="http://jobs.example.cn/2", title="焊工证",
+                                text="联系微信", seen_at=T0))
+    rec.finish(status="finished", close_reason="finished", complete=True, stats={})
+    found = list(candidates(watchlist, listing_texts=listing_texts(engine), fuzzers=()))
+    assert [(c.domain, c.origin) for c in found] == [("zlaq-mohurd.cn", "listing"),
+                                                     ("www.mohurd-zscx.com", "listing")]
