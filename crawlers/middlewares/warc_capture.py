@@ -193,10 +193,7 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
     if not any(name.lower() == "host" for name, _ in headers):
         headers.insert(0, ("Host", parts.netloc))
     status = response.status
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = ""
+    reason = _reason_phrase(status)
     certificate = None
     if response.certificate is not None:
         try:
@@ -214,6 +211,15 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
         certificate=certificate)
 
 
+@functools.cache
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _pairs(headers: Any) -> list[tuple[str, str]]:
+    # dict.items: Scrapy's Headers.items() re-normalises every key and value it holds.
     return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() for value in values]
+            for name, values in dict.items(headers) for value in values]
