@@ -211,5 +211,6 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
 
 
 def _pairs(headers: Any) -> list[tuple[str, str]]:
+    # dict.items: Scrapy's Headers.items() re-normalises every key and value it holds.
     return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() for value in values]
+            for name, values in dict.items(headers) for value in values]

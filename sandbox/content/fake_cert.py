@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sandbox.content import vocab
-from sandbox.hosts import LOOKALIKES
 from sandbox.content.compose import Ad, body, choose_style, fill, finish
 from sandbox.content.draft import TOPIC_SAFETY, TOPIC_SPECIAL, Draft
 from sandbox.content.pen import Pen
 from sandbox.content.prices import goods_price
+from sandbox.hosts import LOOKALIKES
 
 LABEL = "fake_cert"
 
