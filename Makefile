@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser model demo test lint bench clean
+.PHONY: install browser model evidence-tools demo test lint bench clean
 
-install: $(STAMP) browser model
+install: $(STAMP) browser model evidence-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 # A Chromium Playwright can drive (its own, or Debian's when it cannot download) + CJK fonts.
 browser: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash tools/ensure-browser.sh
+
+# Public tools that check evidence packets (VERIFY.txt) and read back the cover sheet in tests.
+evidence-tools:
+	bash tools/ensure-evidence-tools.sh
 
 # A trained classifier in place (retrained only when the corpus or libraries changed).
 model: $(STAMP)
@@ -35,6 +39,10 @@ lint: $(STAMP)
 bench: install
 	$(BIN)/python bench/crawl.py --rounds 7
 	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/evidence.py
+	$(BIN)/python bench/domains.py
+	$(BIN)/python bench/distributed.py --rounds 3
+	$(BIN)/python bench/distributed.py --rounds 3 --polite 0.1
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

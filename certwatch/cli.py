@@ -26,8 +26,11 @@ class CLIError(UserError):
 
 # Command groups that live in their own modules: each exposes `register(subparsers)`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "certwatch.evidence_cli",
+    "certwatch.hunt_cli",
     "certwatch.lookalike_cli",
     "certwatch.review_cli",
+    "certwatch.nightly_cli",
 )
 
 
@@ -79,6 +82,7 @@ def crawl_sources(config: Config, names: Sequence[str], night: int | None,
                   progress: bool = True) -> tuple[str, int]:
     """Crawl and print the summary; returns (batch, exit status)."""
     from certwatch.crawl import run_crawl
+    from certwatch.distributed import shared_batch
     from certwatch.sandbox_proc import sandbox_for
     from certwatch.summary import batch_rows, render
     from crawlers.sandbox_map import sandbox_host_map, uses_sandbox
@@ -95,8 +99,10 @@ def crawl_sources(config: Config, names: Sequence[str], night: int | None,
         host_map = sandbox_host_map(address) if address else None
         if address:
             print(f"sandbox web at {address} (night {night or 1})", file=sys.stderr)
-        batch = run_crawl(config, sources, night=night, host_map=host_map,
-                          loopback_only=bool(address), progress_interval=2.0 if progress else 0)
+        with shared_batch(config, [s.name for s in sources]) as shared:
+            batch = run_crawl(config, sources, night=night, host_map=host_map,
+                              loopback_only=bool(address),
+                              progress_interval=2.0 if progress else 0, batch=shared)
     rows = batch_rows(open_store(config.db_url), batch)
     log = config.logs_dir / f"crawl-{batch}.log"
     print(render(rows))
@@ -104,7 +110,9 @@ def crawl_sources(config: Config, names: Sequence[str], night: int | None,
     missing = sorted({s.name for s in sources} - {r.source for r in rows})
     if missing:
         _err(f"source(s) {', '.join(missing)} failed before crawling; see {log}")
-    ok = not missing and all(r.status == "finished" for r in rows)
+    # In a shared crawl the other workers' runs may still be running: not a failure of ours.
+    ok = not missing and all(r.status == "finished" or (config.redis_url and r.status == "running")
+                             for r in rows)
     return batch, EXIT_OK if ok else EXIT_FAILED
 
 

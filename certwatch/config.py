@@ -22,6 +22,9 @@ class Config:
     db_url: str
     sandbox: str
     sources_dir: Path | None
+    # Distributed crawling (README "Several workers"): the shared queue and its key prefix.
+    redis_url: str | None = None
+    redis_prefix: str = "certwatch"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -34,6 +37,8 @@ class Config:
             db_url=db_url,
             sandbox=env.get("CERTWATCH_SANDBOX") or "auto",
             sources_dir=Path(sources_dir) if sources_dir else None,
+            redis_url=env.get("CERTWATCH_REDIS_URL") or None,
+            redis_prefix=env.get("CERTWATCH_REDIS_PREFIX") or "certwatch",
         )
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -28,6 +29,15 @@ def crawl_settings(config: Config, *, batch: str, host_map: dict[str, str] | Non
     if log_file is not None:
         settings.set("LOG_FILE", str(log_file), priority="cmdline")
         settings.set("LOG_FILE_APPEND", True, priority="cmdline")
+    if config.redis_url:  # several workers share this crawl (README "Several workers")
+        from crawlers.distributed import SHARED_EXTENSION, redis_settings
+
+        idle = float(os.environ.get("CERTWATCH_REDIS_IDLE") or 5.0)
+        for key, value in redis_settings(config.redis_url, config.redis_prefix, idle).items():
+            settings.set(key, value, priority="cmdline")
+        extensions = settings.getdict("EXTENSIONS")
+        extensions[SHARED_EXTENSION[0]] = SHARED_EXTENSION[1]
+        settings.set("EXTENSIONS", extensions, priority="cmdline")
     for key, value in (extra or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
@@ -35,10 +45,11 @@ def crawl_settings(config: Config, *, batch: str, host_map: dict[str, str] | Non
 
 def run_crawl(config: Config, sources: list[SourceConfig], *, night: int | None = None,
               host_map: dict[str, str] | None = None, loopback_only: bool = False,
-              progress_interval: float = 2.0, extra_settings: dict | None = None) -> str:
+              progress_interval: float = 2.0, extra_settings: dict | None = None,
+              batch: str | None = None) -> str:
     """Crawl `sources` to the store; returns the batch id that groups the runs."""
     config.ensure_dirs()
-    batch = uuid.uuid4().hex[:12]
+    batch = batch or uuid.uuid4().hex[:12]
     log_file = config.logs_dir / f"crawl-{batch}.log"
     settings = crawl_settings(config, batch=batch, host_map=host_map,
                               loopback_only=loopback_only, progress_interval=progress_interval,

@@ -67,8 +67,10 @@ def run_demo(config: Config, serve: bool = True) -> int:
                               .where(Listing.removed.is_(False)))
     print(f"  store: {total} listings ({live} online), every version kept")
     _top_hits(engine)
+    status = status or _hunt(config)
     print("\nnext: `certwatch listings --format jsonl | head`, "
-          "`certwatch listings --removed`, README.md for the rest")
+          "`certwatch listings --removed`, `certwatch check-domain --fetch zlaq-mohurd.cn`, "
+          "README.md for the rest")
     if serve:
         _serve_sandbox(config)
     return status
@@ -88,6 +90,16 @@ def _top_hits(engine: Engine, limit: int = 10) -> None:
         print(f"  #{hit.id:<5} {hit.label:<10} {hit.score:.2f}  {hit.title[:36]}")
         if why:
             print(f"         理由: {why}")
+
+
+def _hunt(config: Config) -> int:
+    """Lookalike query sites: a hunt over the sample domain feed and the crawled listings."""
+    from dataclasses import replace
+
+    from certwatch.hunt_cli import SAMPLE_FEED, run_hunt
+
+    _banner("lookalike query sites: hunting with a sample newly-registered-domains feed")
+    return run_hunt(replace(config, sandbox="auto"), [SAMPLE_FEED], resolver="sandbox")
 
 
 def _serve_sandbox(config: Config) -> None:

@@ -45,7 +45,10 @@ def hash_grams(docs: list[str], ngram_range: tuple[int, int], n_features: int) -
     starts = np.flatnonzero(np.concatenate(([True], is_sep[:-1])))
     pos_in_doc = np.arange(len(cp)) - starts[doc_of]
     low, high = ngram_range
-    docs_out, pos_out, size_out, feat_out = [], [], [], []
+    # A power-of-two table takes the low bits: the same bucket as the modulo, without a
+    # 64-bit division per occurrence.
+    mask = np.uint64(n_features - 1) if n_features & (n_features - 1) == 0 else None
+    blocks: list[tuple[int, np.ndarray, np.ndarray]] = []  # (n, positions, features)
     h = np.zeros(len(cp), dtype=np.uint64)
     valid = np.ones(len(cp), dtype=bool)
     with np.errstate(over="ignore"):
@@ -56,13 +59,51 @@ def hash_grams(docs: list[str], ngram_range: tuple[int, int], n_features: int) -
             if n < low:
                 continue
             idx = np.flatnonzero(valid)
-            feats = (_mix(h[idx] ^ np.uint64(n)) % np.uint64(n_features)).astype(np.int64)
-            docs_out.append(doc_of[idx])
-            pos_out.append(pos_in_doc[idx])
-            size_out.append(np.full(len(idx), n, dtype=np.int64))
-            feat_out.append(feats)
-    return Grams(doc=np.concatenate(docs_out), pos=np.concatenate(pos_out),
-                 size=np.concatenate(size_out), feature=np.concatenate(feat_out))
+            mixed = _mix(h[idx] ^ np.uint64(n))
+            feats = mixed & mask if mask is not None else mixed % np.uint64(n_features)
+            blocks.append((n, idx, feats))
+    # Written straight into the output arrays: no per-size pieces to concatenate.
+    total = sum(len(idx) for _, idx, _ in blocks)
+    doc = np.empty(total, dtype=np.int64)
+    pos = np.empty(total, dtype=np.int64)
+    size = np.empty(total, dtype=np.int64)
+    feature = np.empty(total, dtype=np.int64)
+    at = 0
+    for n, idx, feats in blocks:
+        block = slice(at, at + len(idx))
+        np.take(doc_of, idx, out=doc[block])
+        np.take(pos_in_doc, idx, out=pos[block])
+        size[block] = n
+        feature[block] = feats
+        at += len(idx)
+    return Grams(doc=doc, pos=pos, size=size, feature=feature)
+
+
+def unique_cells(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`np.unique(key, return_inverse=True, return_counts=True)` for non-negative int64 keys.
+
+    np.unique argsorts by comparison; keys of a batch (document × 2**20 + feature) have about
+    30 bits, so an LSD radix sort (a stable numpy sort on each 16-bit digit, which numpy does
+    by radix) orders them in a few linear passes instead.
+    """
+    if not len(key):
+        return (key.copy(), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
+    high = int(key.max())
+    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while high >> shift:
+        digit = ((key[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    ordered = key[order]
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    where = np.empty(len(key), dtype=np.intp)
+    where[order] = np.cumsum(new) - 1
+    counts = np.diff(starts, append=len(key))
+    return ordered[starts], where, counts
 
 
 class HashedCharTfidf(TransformerMixin, BaseEstimator):
@@ -96,7 +137,7 @@ class HashedCharTfidf(TransformerMixin, BaseEstimator):
         """TF-IDF rows, the n-gram occurrences, and each occurrence's index into `x.data`."""
         grams = hash_grams(docs, self.ngram_range, self.n_features)
         key = grams.doc * self.n_features + grams.feature
-        cells, where, counts = np.unique(key, return_inverse=True, return_counts=True)
+        cells, where, counts = unique_cells(key)
         rows, cols = cells // self.n_features, cells % self.n_features
         data = ((1.0 + np.log(counts)) * self.idf_[cols]).astype(np.float32)
         norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2,

@@ -122,6 +122,11 @@ class Tables:
     numeral_prefixes: str
     augment: dict[str, Any]
     char_map: dict[str, str]
+    # one_to_one by character, and those of its characters whose result it maps again (for
+    # which replacing one character after another would differ from one translation).
+    one_to_one_chars: dict[str, str] = field(default_factory=dict)
+    one_to_one_chained: frozenset[str] = frozenset()
+    one_to_one_keys: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,7 +387,10 @@ def load_tables() -> Tables:
         alias_re=alias_re, aliases=aliases, contextual_re=contextual_re, contextual=contextual,
         simplified_to_traditional=traditional, alias_groups=alias_groups, numerals=numerals,
         numeral_units=units, numeral_prefixes=prefixes,
-        augment=dict(chars_doc.get("augment", {})), char_map=char_map)
+        augment=dict(chars_doc.get("augment", {})), char_map=char_map,
+        one_to_one_chars={chr(k): chr(v) for k, v in one_to_one.items()},
+        one_to_one_keys=frozenset(map(chr, one_to_one)),
+        one_to_one_chained=frozenset(chr(k) for k, v in one_to_one.items() if v in one_to_one))
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,6 +477,8 @@ def _apply(text: str, runs: _Runs, edits: Sequence[Edit]) -> tuple[str, _Runs]:
         copy_from = e - q
     if last < len(text):
         pieces.append(text[last:])
+    if not items and copy_from == 0:
+        return "".join(pieces), runs  # equal-length replacements only: the map is unchanged
     if len(text) > copy_from:
         items.append((copy_from, len(text), -1))
     return "".join(pieces), _compose(items, runs)
@@ -548,6 +558,24 @@ def _char_edits(text: str, t: Tables) -> list[Edit]:
         edits.extend((base + i, base + i + 1, out)
                      for i, (ch, out) in enumerate(zip(run, outs, strict=True)) if out != ch)
     return edits
+
+
+_MAX_REPLACED = 16
+
+
+def _fold_characters(text: str, t: Tables) -> str:
+    """`text.translate(t.one_to_one)`, faster for the usual ad: str.translate looks every
+    character up in a dict, while an ad holds a handful of distinct foldable ones (full-width
+    punctuation, a capital, a traditional character), each replaced throughout in C."""
+    found = t.one_to_one_keys.intersection(text)
+    if not found:
+        return text
+    if len(found) > _MAX_REPLACED or not t.one_to_one_chained.isdisjoint(found):
+        return text.translate(t.one_to_one)
+    chars = t.one_to_one_chars
+    for ch in found:
+        text = text.replace(ch, chars[ch])
+    return text
 
 
 _KANA_RE = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
@@ -672,7 +700,7 @@ def normalize(text: str) -> Normalized:
     t = load_tables()
     n = len(text)
     runs = _Runs.identity(n)
-    current = text.translate(t.one_to_one)  # 1:1, so the map stays the identity
+    current = _fold_characters(text, t)  # 1:1, so the map stays the identity
     current, runs = _apply(current, runs, _char_edits(current, t))
     for stage in _STAGES:
         current, runs = _apply(current, runs, stage(current, t))

@@ -41,8 +41,13 @@ DOWNLOADER_MIDDLEWARES = {
     # Next to the download handler: sees every hop and attempt before decompression.
     "crawlers.middlewares.warc_capture.WarcCaptureMiddleware": 950,
 }
+# Skips detail pages a killed crawl of the same night already stored (see the module).
+SPIDER_MIDDLEWARES = {"crawlers.middlewares.resume.ResumeMiddleware": 950}
 ITEM_PIPELINES = {"crawlers.pipelines.store.StorePipeline": 300}
-EXTENSIONS = {"crawlers.extensions.progress.Progress": 500}
+EXTENSIONS = {
+    "crawlers.extensions.progress.Progress": 500,
+    "crawlers.extensions.gc_freeze.GcFreeze": 510,
+}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
@@ -55,9 +60,12 @@ CERTWATCH_LOOPBACK_ONLY = False
 CERTWATCH_PROGRESS_INTERVAL = 0.0
 CERTWATCH_NIGHT = None
 CERTWATCH_BATCH = None
+CERTWATCH_RESUME = True
+CERTWATCH_RESUME_HOURS = 12.0  # an interrupted run older than this is not resumed
 CERTWATCH_SCORE = True  # score listings with the installed classifier as they are stored
 # Keep every exchange as WARC records (README "Capture at crawl time"); 0 switches it off.
 CERTWATCH_WARC = os.environ.get("CERTWATCH_WARC", "1").lower() not in ("0", "off", "false", "no")
+CERTWATCH_GC_FREEZE = True  # keep full GC passes off the start-up heap during a crawl
 
 # `scrapy crawl listings -a source=NAME` against a running sandbox: point at it.
 if os.environ.get("CERTWATCH_SANDBOX", "") not in ("", "auto", "off"):

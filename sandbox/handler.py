@@ -28,6 +28,7 @@ from sandbox.render.page import (
 from sandbox.sites import build_sites
 
 RATE_LIMITED_HITS = 2  # 429s before a rate-limited page answers
+MAX_FORM_BYTES = 64 * 1024  # a query form posts a few fields; anything bigger is refused
 SERVER_HEADER = "nginx"
 
 
@@ -55,6 +56,19 @@ def parse_query(raw_target: str) -> dict[str, str]:
             text = data.decode("gbk", errors="replace")
         params.setdefault(unquote_to_bytes(name).decode("utf-8", "replace"), text)
     return params
+
+
+def parse_form(body: bytes, content_type: str) -> dict[str, str]:
+    """Fields of a POSTed form: urlencoded (as browsers send) or a flat JSON object (fetch())."""
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        try:
+            value = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): str(v) for k, v in value.items() if isinstance(v, str | int | float)}
+    return parse_query("?" + body.decode("latin-1"))
 
 
 def _plain(status: int, text: str, **headers: str) -> web.Response:
@@ -98,9 +112,16 @@ class SandboxApp:
         site = self.sites.get(host)
         if site is None:
             return _plain(502, f"502 不是沙箱站点 / not a sandbox host: {host or '(none)'}\n")
-        if request.method not in ("GET", "HEAD"):
+        query = parse_query(target)
+        if request.method == "POST" and path in getattr(site, "post_paths", ()):
+            # Query portals answer their forms by POST as well (the fields win over the URL's).
+            body = await request.content.read(MAX_FORM_BYTES + 1)
+            if len(body) > MAX_FORM_BYTES:
+                return _plain(413, "413 请求内容过大\n")
+            query = {**query, **parse_form(body, request.headers.get("Content-Type", ""))}
+        elif request.method not in ("GET", "HEAD"):
             return _plain(405, "405 Method Not Allowed\n", Allow="GET, HEAD")
-        page = shared_page(path) or site.route(path, parse_query(target))
+        page = shared_page(path) or site.route(path, query)
         if page.effect == EFFECT_RATELIMIT:
             counter = f"{host}{path}"
             self.hits[counter] = self.hits.get(counter, 0) + 1

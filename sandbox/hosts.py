@@ -12,11 +12,22 @@ SITES: dict[str, str] = {
     "tieba": "tieba.baidu-sandbox.cn",
     "hostile": "www.hostile-sandbox.cn",
 }
-# The genuine certificate-query platform (replica) and the two fakes that imitate it.
+# The genuine certificate-query platform (replica) and the fakes that imitate it.
 OFFICIAL_SITES: dict[str, str] = {"zlaq": "zlaq.mohurd.gov.cn"}
-LOOKALIKES: dict[str, str] = {"zlaq_copy": "zlaq-mohurd.cn", "zscx": "www.mohurd-zscx.com"}
+LOOKALIKES: dict[str, str] = {
+    "zlaq_copy": "zlaq-mohurd.cn",  # near-copy, emblem, a different ICP number
+    "zscx": "www.mohurd-zscx.com",  # own layout, no emblem
+    "zlaq_mirror": "zlaq.mohurd.gov.cn.cxzs.top",  # exact copy, POST form, no ICP claim
+    "tzzy": "www.chinasafety-tzzy.com",  # hostile: redirects, scripts, JS-built form, huge DOM
+}
+# Query sites that are NOT fakes: another department's genuine portal and a training company.
+OTHER_PORTALS: dict[str, str] = {
+    "mot": "www.mot.gov.cn",
+    "training": "www.huaxia-jianpei.com",
+}
 
-ALL_HOSTS: tuple[str, ...] = (*SITES.values(), *OFFICIAL_SITES.values(), *LOOKALIKES.values())
+ALL_HOSTS: tuple[str, ...] = (*SITES.values(), *OFFICIAL_SITES.values(), *LOOKALIKES.values(),
+                              *OTHER_PORTALS.values())
 # The control endpoints (/__sandbox__/...) answer only on these.
 CONTROL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 

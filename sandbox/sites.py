@@ -7,11 +7,14 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from sandbox.content.nights import night_state
-from sandbox.render.gov import CopiedPortal, OfficialPortal, ZscxPortal
+from sandbox.render.gov import CopiedPortal, MirrorPortal, OfficialPortal, ZscxPortal
 from sandbox.render.hostile import Hostile
 from sandbox.render.jobs58 import Jobs58
+from sandbox.render.mot import MotPortal
 from sandbox.render.page import Site
 from sandbox.render.tieba import Tieba
+from sandbox.render.training import TrainingSite
+from sandbox.render.tzzy import TzzyPortal
 from sandbox.render.xianyu import Xianyu
 from sandbox.render.zhipin import Zhipin
 
@@ -27,7 +30,8 @@ LISTING_RENDERERS = {
 @lru_cache(maxsize=1)
 def _portals() -> tuple[Site, ...]:
     # The query portals do not change from night to night.
-    return (OfficialPortal(), CopiedPortal(), ZscxPortal())
+    return (OfficialPortal(), CopiedPortal(), ZscxPortal(), MirrorPortal(), TzzyPortal(),
+            MotPortal(), TrainingSite())
 
 
 @lru_cache(maxsize=8)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.errors import StoreUnavailable
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x63657274_6D6967  # pg_advisory_lock key: "cert" "mig"
 
 
 def redact(db_url: str) -> str:
@@ -94,5 +97,21 @@ def open_store(db_url: str) -> Engine:
     """Engine with the schema at head: what every command that touches data wants."""
     engine = make_engine(db_url)
     if needs_upgrade(engine):
-        upgrade(engine)
+        with _migration_lock(engine):
+            if needs_upgrade(engine):  # another process may have just done it
+                upgrade(engine)
     return engine
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations of processes starting together (distributed crawl workers)."""
+    if engine.dialect.name != "postgresql":
+        yield  # SQLite: one writer at a time anyway
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})

@@ -10,13 +10,14 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.bodies import BodyStore
@@ -31,6 +32,7 @@ from store.models import (
     ListingVersion,
     Source,
 )
+from store.upsert import insert_ignoring
 
 # Scores a batch of listings: one dict per listing with the VERDICT_COLUMNS and "contacts"
 # (a list of {"key", "kind", "value"}). Injected by the crawler so the store needs no model.
@@ -133,13 +135,21 @@ def ensure_source(session: Session, name: str, title: str = "", platform: str = 
 
 
 class RunRecorder:
-    """The single writer for one run; not thread-safe (Scrapy calls it from the reactor)."""
+    """The single writer for one run; one thread at a time (the crawl hands it to its
+    writer thread between `start` and `finish`).
+
+    `lock` serialises transactions of recorders sharing a database from several threads:
+    SQLite allows one writer, and a read transaction upgrading to a write after another
+    thread's commit fails at once instead of waiting.
+    """
 
     def __init__(self, engine: Engine, bodies: BodyStore, source_name: str, *,
                  batch: str, night: int | None = None, source_title: str = "",
                  platform: str = "", config_hash: str = "", flush_every: int = 200,
-                 flush_seconds: float = 2.0, scorer: Scorer | None = None) -> None:
+                 flush_seconds: float = 2.0, scorer: Scorer | None = None,
+                 lock: threading.Lock | None = None) -> None:
         self.engine = engine
+        self.lock = lock or threading.Lock()
         self.bodies = bodies
         self.source_name = source_name
         self.batch = batch
@@ -161,6 +171,10 @@ class RunRecorder:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> int:
+        with self.lock:
+            return self._start()
+
+    def _start(self) -> int:
         sweep_stale_runs(self.engine)
         with Session(self.engine) as session, session.begin():
             source = ensure_source(session, self.source_name, *self._meta)
@@ -190,7 +204,7 @@ class RunRecorder:
         """Flush, then apply removals when the run saw the whole source, and close the run."""
         self.flush()
         now = utcnow()
-        with Session(self.engine) as session, session.begin():
+        with self.lock, Session(self.engine) as session, session.begin():
             # A 404 on the ad's own page is proof whatever the run's fate; absence from
             # the list pages only counts when the run covered the whole source.
             self._apply_removals(session, now, unseen=status == "finished" and complete)
@@ -199,6 +213,19 @@ class RunRecorder:
             run.close_reason = close_reason
             run.complete = complete
             run.finished_at = now
+            run.stats = {**_jsonable(stats), "certwatch": self.counts.as_dict()}
+        return self.counts
+
+    def abandon(self, *, close_reason: str, stats: dict[str, Any]) -> RunCounts:
+        """Close a run whose writes failed: drop what is buffered, infer nothing, mark it
+        interrupted. Committed batches stay; they are whole by construction."""
+        self._pages, self._listings = [], []
+        with self.lock, Session(self.engine) as session, session.begin():
+            run = session.get(CrawlRun, self.run_id)
+            run.status = "interrupted"
+            run.close_reason = close_reason
+            run.complete = False
+            run.finished_at = utcnow()
             run.stats = {**_jsonable(stats), "certwatch": self.counts.as_dict()}
         return self.counts
 
@@ -244,7 +271,7 @@ class RunRecorder:
             return
         pages, listings = self._pages, self._listings
         self._pages, self._listings = [], []
-        with Session(self.engine) as session, session.begin():
+        with self.lock, Session(self.engine) as session, session.begin():
             if pages:
                 session.execute(insert(FetchedPage), pages)
             if listings:
@@ -258,6 +285,7 @@ class RunRecorder:
         versions: list[tuple[_Known, ListingData, str]] = []
         events: list[dict[str, Any]] = []
         unchanged: list[int] = []
+        lost: list[ListingData] = []
         for item in items:
             chash = item.content_hash()
             if self._stored_this_run.get(item.key) == chash:
@@ -301,10 +329,17 @@ class RunRecorder:
                 "first_run_id": self.run_id, "last_run_id": self.run_id, "removed": False,
                 **_verdict(analysis),
             } for (item, chash), analysis in zip(new.values(), new_analyses, strict=True)]
-            ids = session.scalars(
-                insert(Listing).returning(Listing.id, sort_by_parameter_order=True), rows
-            ).all()
-            for (key, (item, chash)), listing_id in zip(new.items(), ids, strict=True):
+            inserted = dict(session.execute(
+                insert_ignoring(session, Listing, ("source_id", "key"))
+                .returning(Listing.key, Listing.id), rows).all())
+            if len(inserted) < len(new):  # another distributed worker stored some first
+                lost = [new[key][0] for key in new if key not in inserted]
+                kept = [(k, v, a) for (k, v), a in zip(new.items(), new_analyses, strict=True)
+                        if k in inserted]
+                new = {k: v for k, v, _ in kept}
+                new_analyses = [a for _, _, a in kept]
+            for key, (item, chash) in new.items():
+                listing_id = inserted[key]
                 known = self._known[key] = _Known(listing_id, chash, False, 0)
                 versions.append((known, item, chash))
                 events.append(self._event(listing_id, "new", item.seen_at))
@@ -320,6 +355,25 @@ class RunRecorder:
         if unchanged:
             session.execute(update(Listing).where(Listing.id.in_(unchanged))
                             .values(last_seen=utcnow(), last_run_id=self.run_id))
+        if lost:
+            self._adopt(session, lost)
+
+    def _adopt(self, session: Session, items: list[ListingData]) -> None:
+        """Listings a concurrent worker inserted first: store them as known ones."""
+        keys = [item.key for item in items]
+        rows = session.execute(
+            select(Listing.id, Listing.key, Listing.content_hash, Listing.removed)
+            .where(Listing.source_id == self.source_id, Listing.key.in_(keys))).all()
+        versions = dict(session.execute(
+            select(ListingVersion.listing_id, func.max(ListingVersion.version))
+            .where(ListingVersion.listing_id.in_([r.id for r in rows]))
+            .group_by(ListingVersion.listing_id)).all())
+        for lid, key, chash, removed in rows:
+            self._known[key] = _Known(lid, chash, removed, versions.get(lid, 0))
+        for item in items:
+            self._stored_this_run.pop(item.key, None)
+            self.counts.listings -= 1
+        self._store_listings(session, items)
 
     def _analyse(self, items: list[ListingData]) -> list[dict[str, Any]]:
         if self.scorer is None or not items:
@@ -339,9 +393,10 @@ class RunRecorder:
         if missing:
             rows = [{"key": k, "kind": wanted[k]["kind"], "value": wanted[k]["value"],
                      "first_seen": now} for k in missing]
-            new_ids = session.scalars(
-                insert(Contact).returning(Contact.id, sort_by_parameter_order=True), rows).all()
-            ids.update(zip(missing, new_ids, strict=True))
+            session.execute(insert_ignoring(session, Contact, ("key",)), rows)
+            # Re-read: a concurrent worker may have inserted some of these keys first.
+            ids.update(session.execute(
+                select(Contact.key, Contact.id).where(Contact.key.in_(missing))).all())
         pairs = {(lid, ids[c["key"]]) for lid, a in zip(listing_ids, analyses, strict=True)
                  for c in a.get("contacts", ())}
         existing = set(session.execute(
@@ -350,7 +405,8 @@ class RunRecorder:
         fresh = [{"listing_id": lid, "contact_id": cid, "first_seen": now}
                  for lid, cid in sorted(pairs - existing)]
         if fresh:
-            session.execute(insert(ListingContact), fresh)
+            session.execute(insert_ignoring(session, ListingContact,
+                                            ("listing_id", "contact_id")), fresh)
 
     def _version(self, known: _Known, item: ListingData, chash: str) -> dict[str, Any]:
         known.version += 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 from classifiers.corpus import LABELS
 from classifiers.scoring import Classifier, Verdict
 from tests.conftest import certwatch
+from tests.scaling import assert_near_linear
 
 ANY_CHAR = st.characters(codec=None, exclude_categories=())  # surrogates and controls too
 
@@ -55,12 +55,12 @@ def test_empty_and_whitespace() -> None:
         assert verdict.reasons == []
 
 
-def test_one_megabyte_text_is_scored_quickly() -> None:
+def test_one_megabyte_text_costs_no_more_than_linear_work() -> None:
     text = ("诚聘二级建造师，驻场，缴纳社保。" * 70_000)[: 1 << 20]
-    start = time.perf_counter()
-    verdict = classifier().classify(text)
-    assert time.perf_counter() - start < 10
-    assert_valid(verdict, text)
+    assert_valid(classifier().classify(text), text)
+    # n-gram counting sorts, so a little over linear is expected: more slack than for the
+    # normaliser alone, still far below the 16x excess of quadratic work.
+    assert_near_linear(classifier().classify, text, slack=6.0)
 
 
 def test_cli_survives_lone_surrogates_and_controls(tmp_path: Path) -> None:

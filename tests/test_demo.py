@@ -19,3 +19,9 @@ def test_demo_crawls_two_nights_and_reports_changes(tmp_path: Path) -> None:
     changes = re.search(r"new (\d+), changed (\d+), removed (\d+), reappeared (\d+)", out)
     assert changes and all(int(n) > 0 for n in changes.groups()[:3]), out[-2000:]
     assert re.search(r"store: \d+ listings \(\d+ online\), every version kept", out)
+    # The lookalike hunt after the crawl: the sandbox fakes are proved fake, the honest not.
+    for fake in ("zlaq-mohurd.cn", "www.mohurd-zscx.com", "zlaq.mohurd.gov.cn.cxzs.top",
+                 "www.chinasafety-tzzy.com"):
+        assert re.search(rf"^{re.escape(fake)}\s.*称有效\s+仿冒 lookalike", out, re.M), fake
+    for honest in ("www.mot.gov.cn", "www.huaxia-jianpei.com"):
+        assert re.search(rf"^{re.escape(honest)}\s.*正常 benign", out, re.M), honest

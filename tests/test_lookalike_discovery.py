@@ -29,7 +29,7 @@ def watchlist() -> Watchlist:
 def test_feeds_of_every_shape(watchlist: Watchlist) -> None:
     problems = FeedProblems()
     feeds = sorted(DATA.glob("*.txt")) + sorted(DATA.glob("*.jsonl")) + [
-        DATA / "nrd-small.txt.gz"]
+        DATA / "nrd-small.txt.gz", DATA / "crtsh-array.json"]
     found = list(candidates(watchlist, feeds=feeds, fuzzers=(), problems=problems))
     assert all(c.origin == "feed" for c in found)
     domains = [c.domain for c in found]
@@ -39,7 +39,8 @@ def test_feeds_of_every_shape(watchlist: Watchlist) -> None:
             "zlaq-mohurd.cn", "www.zlaq-mohurd.cn", "cloudshop.net",  # certstream
             "mohurd-gov-cn.com", "www.mohurd-gov-cn.com", "zscx-mem.net",  # crt.sh
             "hubei-zjt.com", "api.example.org", "gzjs.net",  # dns_names / domains
-            "mohurd.com", "example.com"} == set(domains)
+            "mohurd.com", "example.com",  # gzip
+            "jzsc-mohurd.top", "bakery.example.net"} == set(domains)  # crt.sh JSON array
     first = next(c for c in found if c.domain == "mohurd-zscx.com")
     assert first.detail.endswith("nrd-2026-12-06.txt:2")
     # Bad lines are reported with file and line, and do not stop the feed.

@@ -64,6 +64,19 @@ def test_recall_and_false_positives(watchlist: Watchlist, split: str | None) -> 
     assert outcome["official"]["official"] == sum(outcome["official"].values())
 
 
+def test_reasons_are_stable_ascii_codes(watchlist: Watchlist) -> None:
+    codes = set()
+    for domain, *_ in _rows():
+        for reason in analyze_domain(domain, watchlist).reasons:
+            assert reason.isascii() and " " not in reason, (domain, reason)
+            codes.add(reason.split(":", 1)[0])
+    assert codes <= {"official-site", "official-registrant", "gov-cn-restricted",
+                     "gov-cn-subdomain", "gov-cn-dash", "gov-before-cn", "brand", "homoglyph",
+                     "brand-near", "mixed-script", "confusable-script", "idn", "zh-agency",
+                     "zh-query", "token", "region", "region-department", "gov-token",
+                     "query-word", "official-label"}, codes
+
+
 def test_genuine_gov_cn_is_never_a_lookalike(watchlist: Watchlist) -> None:
     for domain, *_ in _rows():
         parts = psl.split(hostnames.normalize(domain).ascii)
@@ -91,6 +104,15 @@ def test_each_trick_names_its_reason(watchlist: Watchlist, domain: str, reason: 
     assert verdict.imitates == imitates
 
 
+def test_sandbox_hosts(watchlist: Watchlist) -> None:
+    assert analyze_domain("zlaq.mohurd.gov.cn", watchlist).label == "official"
+    for fake in ("zlaq-mohurd.cn", "www.mohurd-zscx.com"):
+        verdict = analyze_domain(fake, watchlist)
+        assert verdict.label == "lookalike" and verdict.imitates == "zlaq.mohurd.gov.cn"
+    for site in ("jobs.58-sandbox.cn", "www.zhipin-sandbox.cn", "tieba.baidu-sandbox.cn"):
+        assert analyze_domain(site, watchlist).label == "benign"
+
+
 def test_unicode_and_punycode_forms_agree(watchlist: Watchlist) -> None:
     unicode_name = "zlaq.mоhurd.com"  # Cyrillic о
     puny = "zlaq.xn--mhurd-jye.com"
@@ -101,7 +123,7 @@ def test_unicode_and_punycode_forms_agree(watchlist: Watchlist) -> None:
     assert {"homoglyph:mohurd", "mixed-script:mohurd", "idn"} <= set(a.reasons)
     chinese = analyze_domain("xn--" + "住建部查询".encode("punycode").decode() + ".com",
                              watchlist)
-    assert chinese.domain == "住建部查询.com" and "zh-agency:住建" in chinese.reasons
+    assert chinese.domain == "住建部查询.com" and "zh-agency:zhujian" in chinese.reasons
     # Full-width letters and the ideographic full stop are what IDNA maps them to.
     assert analyze_domain("ｍｏｈｕｒｄ。com", watchlist).domain == "mohurd.com"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import sys
-import time
 import unicodedata
 
 import pytest
@@ -19,6 +18,7 @@ from classifiers.normalize import (
     normalize,
     normalize_many,
 )
+from tests.scaling import assert_near_linear
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -168,21 +168,13 @@ def test_edge_cases() -> None:
     assert [n.text for n in normalize_many(["掛證", "vx"])] == ["挂证", "微信"]
 
 
-def test_one_megabyte_is_fast() -> None:
+def test_one_megabyte_costs_no_more_than_linear_work() -> None:
     ad = ("急招二J，掛 證一年３万，不用到岗🔥社保不限。包*過免kao，證書全国可查！"
           "加ｖ信或扣扣，電話：幺三八 一二三四 五六七八。Contact us at www.example.com. ")
     text = (ad * (1_000_000 // len(ad) + 1))[:1_000_000]
-    load_tables()
-    best = min(_timed(text) for _ in range(2))
-    assert best < 1.0, f"1 MB took {best:.2f}s"
-
-
-def _timed(text: str) -> float:
-    start = time.perf_counter()
     norm = normalize(text)
-    elapsed = time.perf_counter() - start
     assert "挂证" in norm.text and "13812345678" in norm.text
-    return elapsed
+    assert_near_linear(normalize, text)
 
 
 def test_tables_are_consistent() -> None:

@@ -401,23 +401,33 @@ def test_a_truncated_file_still_reads_up_to_the_tear(tmp_path: Path) -> None:
         gzip.decompress(torn[written[3].offset:])
 
 
+PG_TABLES = ("warc_records", "reviews", "listing_contacts", "contacts", "listing_events",
+             "listing_versions", "listings", "fetched_pages", "crawl_runs", "sources")
+
+
+def _empty(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in PG_TABLES:
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
 @pytest.mark.postgres
 def test_index_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     engine = open_store(postgres_url)
-    with engine.begin() as conn:
-        for table in ("warc_records", "reviews", "listing_contacts", "contacts",
-                      "listing_events", "listing_versions", "listings", "fetched_pages",
-                      "crawl_runs", "sources"):
-            conn.exec_driver_sql(f"DELETE FROM {table}")
-    for _ in range(2):
-        certwatch("crawl", "--source", "tieba", "--night", "1", "--quiet", home=tmp_path,
-                  env={"CERTWATCH_DB_URL": postgres_url})
-    with Session(engine) as session:
-        kinds = Counter(session.scalars(select(WarcRecordRow.record_type)))
-        listing_id = session.scalar(select(func.min(Listing.id)))
-    assert kinds["response"] > 150 and kinds["revisit"] == kinds["response"]
-    refs = captures_for_listing(engine, listing_id, home=tmp_path)
-    assert {r.record_type for r in refs} == {"request", "response", "revisit"}
-    assert all(r.captured_at.tzinfo is not None for r in refs)
-    for ref in refs:
-        read_record_bytes(ref)
+    _empty(engine)  # the session's database is shared: start empty, leave it empty
+    try:
+        for _ in range(2):
+            certwatch("crawl", "--source", "tieba", "--night", "1", "--quiet", home=tmp_path,
+                      env={"CERTWATCH_DB_URL": postgres_url})
+        with Session(engine) as session:
+            kinds = Counter(session.scalars(select(WarcRecordRow.record_type)))
+            listing_id = session.scalar(select(func.min(Listing.id)))
+        assert kinds["response"] > 150 and kinds["revisit"] == kinds["response"]
+        refs = captures_for_listing(engine, listing_id, home=tmp_path)
+        assert {r.record_type for r in refs} == {"request", "response", "revisit"}
+        assert all(r.captured_at.tzinfo is not None for r in refs)
+        for ref in refs:
+            read_record_bytes(ref)
+    finally:
+        _empty(engine)
+        engine.dispose()

@@ -1,8 +1,9 @@
 """Domain feeds read from files: newly-registered-domain lists and certificate-transparency JSON.
 
-One line is either a plain domain (a CSV/TSV line counts by its first field) or a JSON object:
+One line is either a plain domain (a CSV/TSV line counts by its first field), a JSON object —
 certstream (`data.leaf_cert.all_domains`), crt.sh (`name_value`, names separated by newlines),
-or plain `dns_names` / `domains` (a list or a string). Wildcards (`*.`) are stripped.
+or plain `dns_names` / `domains` (a list or a string) — or a JSON array of such objects or of
+names (crt.sh's `?output=json` is one such line). Wildcards (`*.`) are stripped.
 `.gz` files are read decompressed. Unreadable lines are reported, never fatal.
 """
 
@@ -43,9 +44,9 @@ def read_feed(path: Path, problems: FeedProblems | None = None) -> Iterator[tupl
                 text = line.strip()
                 if not text or text.startswith("#"):
                     continue
-                if text.startswith("{"):
+                if text.startswith(("{", "[")):
                     try:
-                        names = json_names(json.loads(text))
+                        names = _json_line(json.loads(text))
                     except (ValueError, TypeError) as exc:
                         if problems is not None:
                             problems.add(path, number, f"not a JSON object: {exc}")
@@ -67,6 +68,14 @@ def _open(path: Path) -> TextIO:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", errors="replace")  # noqa: SIM115
     return path.open(encoding="utf-8", errors="replace")  # noqa: SIM115
+
+
+def _json_line(value: Any) -> list[str]:
+    # crt.sh's ?output=json is one array of records on one line; a list of plain names too.
+    if isinstance(value, list):
+        return [n for item in value
+                for n in (json_names(item) if isinstance(item, dict) else _strings(item))]
+    return json_names(value)
 
 
 def json_names(entry: Any) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from classifiers.lookalike import homoglyphs, psl
 from classifiers.lookalike.triere import pattern
@@ -32,7 +32,7 @@ WEIGHTS = {
 }
 THRESHOLD = 0.5
 MIN_BRAND = 5  # shorter tokens only count when a label is made of known tokens
-NEAR2 = 10  # brands this long also match at edit distance 2
+NEAR2 = 12  # brands this long also match at edit distance 2
 
 GOV_SUFFIXES = frozenset({"gov.cn", "xn--zfr164b"})  # .gov.cn and .政务: registration restricted
 
@@ -55,8 +55,8 @@ class NameIndex:
     prefix_re: re.Pattern[str]  # known tokens (or digits) at the start of a label
     suffix_re: re.Pattern[str]  # the same at the end, matched on the reversed label
     brands: list[str]
-    near_first: dict[tuple[str, int], tuple[str, ...]]  # (first char, length ±1) → brands
-    near_last: dict[tuple[str, int], tuple[str, ...]]  # (last char, length ±1) → brands
+    near_first: dict[tuple[str, int], tuple[str, ...]]  # (first 2 chars, length ±1) → brands
+    near_last: dict[tuple[str, int], tuple[str, ...]]  # (last 2 chars, length ±1) → brands
     long_brands: dict[int, list[str]]  # name length → brands of 10+ letters within 2 of it
     embedded: list[tuple[str, int]]  # official host without www, site index — longest first
     region_sites: dict[str, frozenset[int]]
@@ -66,6 +66,7 @@ class NameIndex:
     suffix_rules: frozenset[str]  # the rules themselves ("com.cn", "*.ck", "!www.ck")
     official_tails: tuple[str, ...]  # ".gov.cn", ".mohurd.gov.cn" …: never the fast path
     glyphs: homoglyphs.Homoglyphs
+    clean_labels: dict[str, bool] = field(default_factory=dict)  # fast-path memo per label
 
 
 _RANK = {"brand": 5, "token": 4, "gov-token": 3, "query-word": 2, "region": 1}
@@ -107,10 +108,15 @@ def _build(watchlist: Watchlist) -> NameIndex:
         for token in site.initialism:
             add(token, "brand" if len(token) >= MIN_BRAND else "token", own)
         if site.pinyin:
-            add(site.pinyin.replace(" ", ""), "brand", own)
+            syllables = site.pinyin.split()
+            add("".join(syllables), "brand", own)
+            initials = "".join(x[0] for x in syllables)  # 全国特种作业… → qgtzzy…
+            add(initials, "brand" if len(initials) >= MIN_BRAND else "token", own)
         parts = psl.split(site.host)
         for label in (parts.subdomain.split(".") if parts.subdomain else []) + [parts.domain]:
-            for piece in {label, *label.split("-")}:
+            # chinamine-safety counts whole (chinaminesafety); "chinamine" alone is too close
+            # to ordinary names (chinawine).
+            for piece in {label.replace("-", "")}:
                 if (piece in region_spelling or piece in generic or piece in query
                         or not piece.isalnum()):
                     continue
@@ -125,6 +131,13 @@ def _build(watchlist: Watchlist) -> NameIndex:
         add(spelling, "region", region=region)
     region_sites = {r: frozenset(i for i, s in enumerate(watchlist.sites) if s.region == r)
                     for r in vocab.regions}
+    # Query words point to the query portals (查询 in the name or a title): a name saying
+    # "zscx" next to "mohurd" imitates the certificate query, not the ministry's home page.
+    portals = frozenset(i for i, s in enumerate(watchlist.sites)
+                        if "查询" in s.name or any("查询" in t for t in s.titles))
+    for info in tokens.values():
+        if info.kind == "query-word":
+            info.sites = portals
     # Department tokens point to every site that lists them.
     for token, info in tokens.items():
         if not info.sites and info.kind == "token":
@@ -157,8 +170,8 @@ def _build(watchlist: Watchlist) -> NameIndex:
     near_last: dict[tuple[str, int], list[str]] = {}
     for brand in brands:
         for size in range(len(brand) - 1, len(brand) + 2):
-            near_first.setdefault((brand[0], size), []).append(brand)
-            near_last.setdefault((brand[-1], size), []).append(brand)
+            near_first.setdefault((brand[:2], size), []).append(brand)
+            near_last.setdefault((brand[-2:], size), []).append(brand)
     long_brands: dict[int, list[str]] = {}
     for brand in (b for b in brands if len(b) >= NEAR2):
         for size in range(len(brand) - 2, len(brand) + 3):

@@ -14,6 +14,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from classifiers.lookalike import hostnames, psl
+from classifiers.lookalike.errors import InvalidDomain
 from classifiers.lookalike.homoglyphs import confusable_script, mixed_script
 from classifiers.lookalike.index import (
     GOV_SUFFIXES,
@@ -63,8 +64,6 @@ def _analyze(index: NameIndex, watchlist: Watchlist, domain: str,
     name = host.ascii
     parts = psl.split(name)
     if not parts.suffix or not parts.domain:
-        from classifiers.lookalike.errors import InvalidDomain
-
         raise InvalidDomain(f"{domain.strip()!r}: no registrable domain under a public suffix")
     shown = host.unicode
     site = index.official_hosts.get(name.removeprefix("www."))
@@ -98,22 +97,25 @@ def _score(index: NameIndex, watchlist: Watchlist, host: hostnames.Host,
     if host.is_idn:
         for label in raw_body.split("."):
             if mixed_script(label):
-                hit("mixed-script", index.glyphs.fold(label))
+                hit("mixed-script", _ascii(index.glyphs.fold(label)))
             elif confusable_script(label):
-                hit("confusable-script", index.glyphs.fold(label))
+                hit("confusable-script", _ascii(index.glyphs.fold(label)))
         if not raw_body.isascii():
             _chinese(index, watchlist, raw_body, hit)
 
+    label = index.glyphs.fold(parts.domain)  # the registrable label, folded
     if "gov" in folded:
         if _GOV_CN_SUB.search(folded):
             hit("gov-cn-subdomain", "", _embedded(index, folded))
         elif _GOV_CN_DASH.search(folded):
             hit("gov-cn-dash")
-        if parts.suffix.endswith("cn") and parts.domain.endswith("gov") and parts.domain != "gov":
+        if parts.suffix.endswith("cn") and label.endswith("gov") and label != "gov":
             hit("gov-before-cn")
 
     _pieces(index, folded, raw_body, hit)
-    label = index.glyphs.fold(parts.domain)
+    if "gov-token:gov" in signals and any(
+            key in signals for key in ("gov-cn-subdomain", "gov-cn-dash", "gov-before-cn")):
+        del signals["gov-token:gov"]  # the same "gov" already counted as a gov.cn trick
     if label in index.host_labels:
         hit("official-label", label, index.host_labels[label])
     regions = {key.split(":", 1)[1] for key in signals if key.startswith("region:")}
@@ -142,15 +144,44 @@ def _plainly_benign(index: NameIndex, name: str) -> bool:
     if name in rules or (f"*.{name.partition('.')[2]}" in rules and f"!{name}" not in rules):
         return False  # the whole name is a public suffix: let the full path reject it
     folded = index.glyphs.fold(head)
-    if "gov" in folded or any(label in index.host_labels for label in folded.split(".")):
+    if "gov" in folded:
         return False
-    found: list[str] = []
+    memo = index.clean_labels
+    for label in folded.split("."):
+        clean = memo.get(label)
+        if clean is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            clean = memo[label] = _label_is_clean(index, label)
+        if not clean:
+            return False
+    return True
 
-    def hit(code: str, detail: str = "", sites: frozenset[int] = frozenset()) -> None:
-        found.append(code)
 
-    _pieces(index, folded, head, hit)
-    return not found
+MEMO_SIZE = 200_000  # labels repeat across a feed (www, mail, api, brand on many suffixes)
+
+
+def _label_is_clean(index: NameIndex, label: str) -> bool:
+    """No piece of this label (nor the label without hyphens) gives any signal."""
+    if label in index.generic:
+        return True
+    if label in index.host_labels or index.long_re.search(label.replace("-", "")):
+        return False  # tokens are alphanumeric: one search covers every piece and the join
+    pieces = label.split("-")
+    if len(pieces) > 1:
+        pieces.append(label.replace("-", ""))
+    for piece in pieces:
+        if not piece or piece in index.generic or piece.isdigit():
+            continue
+        if index.seg_re.fullmatch(piece):
+            return False
+        if len(piece) >= 4 and _nearest(index, piece) is not None:
+            return False
+        if len(piece) >= 7:
+            core = _core(index, piece)
+            if core != piece and len(core) >= 4 and _nearest(index, core) is not None:
+                return False
+    return True
 
 
 def _pieces(index: NameIndex, folded: str, raw: str, hit) -> None:
@@ -163,6 +194,11 @@ def _pieces(index: NameIndex, folded: str, raw: str, hit) -> None:
         for piece in pieces:
             if piece and piece not in index.generic:
                 _piece(index, piece, raw, hit)
+
+
+def _ascii(label: str) -> str:
+    """Reasons stay ASCII: a label the folding could not make ASCII is shown as punycode."""
+    return label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
 
 
 def _body(parts: psl.Parts) -> str:
@@ -192,16 +228,17 @@ def _piece(index: NameIndex, piece: str, raw: str, hit) -> None:
         return
     if _near(index, piece, hit) or len(piece) < 7:
         return
-    # zlaqmohrud, mohrudcx: known tokens glued to a misspelt brand.
-    core = piece
-    head = index.prefix_re.match(core)
-    if head:
-        core = core[head.end():]
-    tail = index.suffix_re.match(core[::-1])
-    if tail:
-        core = core[:len(core) - tail.end()]
+    core = _core(index, piece)
     if core != piece and len(core) >= 4:
         _near(index, core, hit)
+
+
+def _core(index: NameIndex, piece: str) -> str:
+    """zlaqmohrud, mohrudcx → mohrud: known tokens glued to a misspelt brand, cut off."""
+    head = index.prefix_re.match(piece)
+    core = piece[head.end():] if head else piece
+    tail = index.suffix_re.match(core[::-1])
+    return core[:len(core) - tail.end()] if tail else core
 
 
 def _token(index: NameIndex, token: str, hit) -> None:
@@ -213,38 +250,45 @@ def _token(index: NameIndex, token: str, hit) -> None:
 
 
 def _near(index: NameIndex, text: str, hit) -> bool:
-    """Edit distance 1 (2 for brands of 10+ letters) to a brand, transpositions counting 1.
+    nearest = _nearest(index, text)
+    if nearest is None:
+        return False
+    hit("brand-near", nearest, index.tokens[nearest].sites)
+    return True
 
-    One edit leaves the first or the last character in place (names of 3+ letters), so the
-    candidates are the few brands of about the same length sharing one of them.
+
+def _nearest(index: NameIndex, text: str) -> str | None:
+    """The brand at edit distance 1 (2 for brands of 12+ letters), transpositions counting 1.
+
+    One edit touches at most two neighbouring positions, so against a brand of 5+ letters it
+    leaves the first two or the last two characters in place: the candidates are the few
+    brands of about the same length sharing either pair.
     """
     size = len(text)
-    first = index.near_first.get((text[0], size), ())
-    last = index.near_last.get((text[-1], size), ())
-    best: tuple[int, str] | None = None
-    for brand in (*first, *last):
-        if OSA.distance(text, brand, score_cutoff=1) == 1 and (best is None or brand < best[1]):
-            best = (1, brand)
+    best = None
+    for bucket in (index.near_first.get((text[:2], size)), index.near_last.get((text[-2:], size))):
+        if bucket:
+            for brand in bucket:
+                if (OSA.distance(text, brand, score_cutoff=1) == 1
+                        and (best is None or brand < best)):
+                    best = brand
     if best is None and size >= NEAR2 - 2:
         bucket = index.long_brands.get(size)
         if bucket:
             match = extractOne(text, bucket, scorer=OSA.distance, score_cutoff=2)
             if match is not None and match[1] > 0:
-                best = (match[1], match[0])
-    if best is None:
-        return False
-    hit("brand-near", best[1], index.tokens[best[1]].sites)
-    return True
+                best = match[0]
+    return best
 
 
 def _chinese(index: NameIndex, watchlist: Watchlist, body: str, hit) -> None:
     vocab = watchlist.vocabulary
-    for word in vocab.zh_agency:
+    for word, ident in vocab.zh_agency.items():
         if word in body:
-            hit("zh-agency", word, _sites_named(watchlist, word))
-    for word in vocab.zh_query:
+            hit("zh-agency", ident, _sites_named(watchlist, word))
+    for word, ident in vocab.zh_query.items():
         if word in body:
-            hit("zh-query", word)
+            hit("zh-query", ident)
 
 
 def _sites_named(watchlist: Watchlist, word: str) -> frozenset[int]:

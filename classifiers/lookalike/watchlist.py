@@ -22,8 +22,9 @@ SITES = DATA / "official_sites.yaml"
 VOCABULARY = DATA / "lookalike_aliases.yaml"
 USER_FILE = "official_sites.yaml"
 
-_LIST_KEYS = ("query_words", "gov_tokens", "department_tokens", "generic_labels", "zh_agency",
-              "zh_query", "swap_suffixes", "keyboard")
+_LIST_KEYS = ("query_words", "gov_tokens", "department_tokens", "generic_labels",
+              "swap_suffixes", "keyboard")
+_ZH_KEYS = ("zh_agency", "zh_query")
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ class Vocabulary:
     gov_tokens: tuple[str, ...] = ()
     department_tokens: tuple[str, ...] = ()
     generic_labels: tuple[str, ...] = ()
-    zh_agency: tuple[str, ...] = ()
-    zh_query: tuple[str, ...] = ()
+    zh_agency: Mapping[str, str] = field(default_factory=dict)  # 住建 → zhujian (reason id)
+    zh_query: Mapping[str, str] = field(default_factory=dict)
     swap_suffixes: tuple[str, ...] = ()
     keyboard: tuple[str, ...] = ()
     regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -163,21 +164,30 @@ def _sites(path: Path, data: dict[str, Any], required: bool = True) -> list[Site
 def _vocabulary(path: Path, data: dict[str, Any]) -> Vocabulary:
     lists: dict[str, tuple[str, ...]] = {}
     for key in _LIST_KEYS:
-        if key.startswith("zh_") or key in ("swap_suffixes", "keyboard"):
+        if key in ("swap_suffixes", "keyboard"):
             lists[key] = tuple(v.lower() for v in _strings(path, key, data.get(key)))
         else:
             lists[key] = _tokens(path, key, data.get(key))
+    zh: dict[str, dict[str, str]] = {}
+    for key in _ZH_KEYS:
+        raw = data.get(key) or {}
+        if not isinstance(raw, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.isascii() and v.isalnum()
+                for k, v in raw.items()):
+            raise WatchlistError(f"{path}: {key}: expected a mapping 中文词 → ascii id")
+        zh[key] = {k.strip(): v.lower() for k, v in raw.items()}
     regions_raw = data.get("regions") or {}
     if not isinstance(regions_raw, dict):
         raise WatchlistError(f"{path}: regions: expected a mapping region → spellings")
     regions = {str(k).lower(): _tokens(path, f"regions.{k}", v) for k, v in regions_raw.items()}
-    return Vocabulary(**lists, regions=regions)
+    return Vocabulary(**lists, **zh, regions=regions)
 
 
 def _merge(base: Vocabulary, more: Vocabulary) -> Vocabulary:
     lists = {key: tuple(dict.fromkeys(getattr(base, key) + getattr(more, key)))
              for key in _LIST_KEYS}
+    zh = {key: {**getattr(base, key), **getattr(more, key)} for key in _ZH_KEYS}
     regions = dict(base.regions)
     for key, spellings in more.regions.items():
         regions[key] = tuple(dict.fromkeys(regions.get(key, ()) + spellings))
-    return Vocabulary(**lists, regions=regions)
+    return Vocabulary(**lists, **zh, regions=regions)

@@ -1,14 +1,24 @@
-"""Write pages and listings of one source's crawl to the store, and close its run record."""
+"""Write pages and listings of one source's crawl to the store, and close its run record.
+
+The reactor thread only queues each page; a writer thread per crawl hashes and writes the
+bodies, builds the rows, scores new listings and commits in batches. Closing the spider
+waits for the queue to empty before the run record is closed.
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 import uuid
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import Engine
+from twisted.internet import defer, threads
 
 from certwatch.config import Config
 from classifiers.listing_scorer import default_scorer
@@ -16,7 +26,12 @@ from crawlers.items import PageItem
 from store.bodies import BodyStore
 from store.db import open_store
 from store.recorder import ListingData, PageData, RunCounts, RunRecorder
+from store.writer import WriterThread
 
+logger = logging.getLogger(__name__)
+
+# Close reason when the writer failed (disk full, database gone): the run is interrupted.
+STORE_FAILED = "store_failed"
 # Stats that mean the run did not see every list page, so absence proves nothing.
 INCOMPLETE_STATS = ("certwatch/errors/nav_pages", "certwatch/trap/dropped",
                     "certwatch/limits/list_pages_dropped")
@@ -25,6 +40,12 @@ INCOMPLETE_STATS = ("certwatch/errors/nav_pages", "certwatch/trap/dropped",
 @functools.cache
 def _engine(db_url: str) -> Engine:
     return open_store(db_url)
+
+
+@functools.cache
+def _db_lock(db_url: str) -> threading.Lock:
+    """One transaction at a time per database, across the writer threads of all crawls."""
+    return threading.Lock()
 
 
 def error_count(stats: dict[str, Any]) -> int:
@@ -42,7 +63,9 @@ class StorePipeline:
         self.batch = settings.get("CERTWATCH_BATCH") or uuid.uuid4().hex[:12]
         self.score = settings.getbool("CERTWATCH_SCORE", True)
         self.recorder: RunRecorder | None = None
+        self.writer: WriterThread | None = None
         self.counts: RunCounts | None = None
+        self._failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -60,41 +83,78 @@ class StorePipeline:
             _engine(self.db_url), BodyStore(self.home / "bodies"), source.name,
             batch=self.batch, night=getattr(spider, "night", None), source_title=source.title,
             platform=source.platform, config_hash=source.digest, scorer=scorer,
+            lock=_db_lock(self.db_url),
         )
         run_id = self.recorder.start()
         self.crawler.stats.set_value("certwatch/run_id", run_id)
+        self.writer = WriterThread(f"certwatch-store-{source.name}")
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        recorder = self.recorder
-        stats = self.crawler.stats
         if not isinstance(item, PageItem):
             return item
+        try:
+            self.writer.submit(functools.partial(self._record, item),
+                               size=len(item.body or b""))
+        except Exception as exc:  # the writer's failure, raised here once it has one
+            self._store_failed(exc)
+            raise DropItem(f"not stored, the store failed: {exc!r}") from None
+        # Counted when queued: closing waits for the queue, so the totals hold at the end.
+        stats = self.crawler.stats
+        stats.inc_value("certwatch/pages_stored")
+        stats.inc_value("certwatch/listings_stored", len(item.listings))
+        return item
+
+    def _record(self, item: PageItem) -> None:
+        """Writer thread: the page, then its listings (they point at the page's body)."""
+        recorder = self.recorder
         digest = recorder.add_page(PageData(
             url=item.url, final_url=item.final_url, status=item.status, headers=item.headers,
             fetched_at=item.fetched_at, body=item.body, kind=item.kind,
             encoding=item.encoding, error=item.error))
-        stats.inc_value("certwatch/pages_stored")
         recorder.mark_seen(item.seen_keys)
         for listing in item.listings:
             recorder.add_listing(ListingData(
                 key=listing.key, url=listing.url, title=listing.title, text=listing.text,
                 seen_at=listing.seen_at, posted=listing.posted, fields=listing.fields,
                 page_hash=digest))
-        stats.inc_value("certwatch/listings_stored", len(item.listings))
         if item.gone_key is not None:
             recorder.mark_gone(item.gone_key)
-        return item
 
-    def close_spider(self, spider: Spider | None = None) -> None:
-        if self.recorder is not None:
-            self.recorder.flush()
+    def _store_failed(self, error: BaseException, *, stop: bool = True) -> None:
+        """First failure of the writer: say so once and stop the crawl (nothing more lands)."""
+        if self._failed:
+            return
+        self._failed = True
+        logger.error("store failed, stopping the crawl: %r", error, exc_info=error)
+        self.crawler.stats.inc_value("certwatch/errors/store")
+        if stop:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_FAILED))
+
+    def close_spider(self, spider: Spider | None = None) -> defer.Deferred | None:
+        """Queue the last flush and wait (off the reactor) until the writer has run it all."""
+        if self.writer is None:
+            return None
+        if self.writer.error is None:
+            self.writer.submit(self.recorder.flush)
+        d = threads.deferToThread(self.writer.close)
+        d.addErrback(lambda failure: self._store_failed(failure.value, stop=False))
+        return d
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.recorder is None or self.recorder.run_id is None:
             return
-        stats = self.crawler.stats.get_stats()
+        stats = {**self.crawler.stats.get_stats()}
+        stats["certwatch/errors"] = error_count(stats)
+        if self.writer is not None and self.writer.error is not None:
+            # What the writer held in memory may build on the failed batch: keep only what
+            # was committed, and never infer removals from a run that lost writes.
+            stats["certwatch/store_error"] = repr(self.writer.error)[:1000]
+            self.counts = self.recorder.abandon(close_reason=STORE_FAILED, stats=stats)
+            return
         complete = reason == "finished" and not any(stats.get(k) for k in INCOMPLETE_STATS)
+        # A distributed worker saw only its share of the list pages: the last worker to leave
+        # applies removals for the whole batch (store/shared_runs.py).
+        complete = complete and not self.crawler.settings.get("CERTWATCH_REDIS_URL")
         status = "interrupted" if reason in ("shutdown", "cancelled") else "finished"
         self.counts = self.recorder.finish(
-            status=status, close_reason=reason, complete=complete,
-            stats={**stats, "certwatch/errors": error_count(stats)})
+            status=status, close_reason=reason, complete=complete, stats=stats)

@@ -48,6 +48,11 @@ class ListingsSpider(scrapy.Spider):
         self._shapes: Counter[str] = Counter()
         self._trapped: set[str] = set()
         self._nav_pages = 0
+        # One bound method per callback for the whole crawl: Scrapy caches its per-callback
+        # source inspection (generator return check) weakly by the callable, and a fresh
+        # bound method per request made it re-read and re-parse this file for most details.
+        self._on_list, self._on_detail = self.parse_list, self.parse_detail
+        self._on_error = self.on_error
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ListingsSpider:
@@ -75,14 +80,14 @@ class ListingsSpider(scrapy.Spider):
             meta["playwright"] = True
             if self.config.list.actions:
                 meta["playwright_include_page"] = True
-        return scrapy.Request(url, callback=self.parse_list, errback=self.on_error, meta=meta)
+        return scrapy.Request(url, callback=self._on_list, errback=self._on_error, meta=meta)
 
     def _detail_request(self, url: str, key: str) -> scrapy.Request:
         meta: dict[str, Any] = {"certwatch_kind": "detail", "certwatch_key": key}
         if self.config.browser:
             meta["playwright"] = True
         # Details first: they finish listings already discovered before more lists open.
-        return scrapy.Request(url, callback=self.parse_detail, errback=self.on_error,
+        return scrapy.Request(url, callback=self._on_detail, errback=self._on_error,
                               meta=meta, priority=10)
 
     def key_for(self, url: str) -> str:

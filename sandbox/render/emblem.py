@@ -1,4 +1,5 @@
-"""A deterministic emblem PNG (red disc, yellow star) written with zlib + struct only."""
+"""Deterministic PNGs written with zlib + struct only: the emblem (red disc, yellow star) and a
+training company's logo (blue square, white bars) that must never pass for the emblem."""
 
 from __future__ import annotations
 
@@ -53,10 +54,31 @@ def emblem_png(size: int = 96) -> bytes:
             else:
                 pixel = CLEAR
             rows.extend(pixel)
+    return _png(size, bytes(rows))
+
+
+BLUE = (20, 92, 170, 255)
+WHITE = (255, 255, 255, 255)
+
+
+@lru_cache(maxsize=2)
+def logo_png(size: int = 96) -> bytes:
+    """A blue square with three white horizontal bars (an open book, roughly)."""
+    rows = bytearray()
+    bars = [(int(size * f), int(size * f) + max(2, size // 12)) for f in (0.3, 0.48, 0.66)]
+    for y in range(size):
+        rows.append(0)
+        for x in range(size):
+            on_bar = any(a <= y < b for a, b in bars) and size * 0.2 <= x < size * 0.8
+            rows.extend(WHITE if on_bar else BLUE)
+    return _png(size, bytes(rows))
+
+
+def _png(size: int, rows: bytes) -> bytes:
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA
     return (
         b"\x89PNG\r\n\x1a\n"
         + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _chunk(b"IDAT", zlib.compress(rows, 9))
         + _chunk(b"IEND", b"")
     )

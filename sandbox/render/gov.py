@@ -4,6 +4,9 @@ Official (zlaq.mohurd.gov.cn): /cx/result finds only the numbers in VALID_CERTIF
 Lookalike A (zlaq-mohurd.cn): same title, emblem, form and paths; "证书有效" for ANY number.
 Lookalike B (www.mohurd-zscx.com): its own layout, no emblem, form at / -> /search/?zsbh=&xm=;
 "证书有效" for any number.
+Lookalike C (zlaq.mohurd.gov.cn.cxzs.top): the official pages byte for byte except the footer's
+ICP/公安备案 claims, which it drops; its form POSTs; any number is "证书有效".
+Every /cx/result answers GET and POST (form fields zsbh, sfzh).
 """
 
 from __future__ import annotations
@@ -107,7 +110,11 @@ NOTICES = (
 )
 
 
-def _gov_shell(title: str, body: str, icp: tuple[str, str], extra: str = "") -> str:
+def _gov_shell(title: str, body: str, icp: tuple[str, str] | None, extra: str = "") -> str:
+    claims = (
+        f'<span class="icp">{esc(icp[0])}</span>　<span class="gongan">{esc(icp[1])}</span>　'
+        if icp else ""
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">{SANDBOX_NOTE}'
         f"<title>{esc(title)}</title><style>{GOV_STYLE}</style></head><body>"
@@ -119,13 +126,12 @@ def _gov_shell(title: str, body: str, icp: tuple[str, str], extra: str = "") -> 
         f'</div></div><div class="main">{body}</div>{extra}'
         '<div class="gov-foot"><div class="inner"><p>主办单位：中华人民共和国住房和城乡建设部　'
         "技术支持：住房和城乡建设部信息中心</p>"
-        f'<p><span class="icp">{esc(icp[0])}</span>　<span class="gongan">{esc(icp[1])}</span>　'
-        "网站标识码 bm000000(沙箱)</p><p>党政机关 · 本站为测试沙箱复制品</p></div></div></body>"
-        "</html>"
+        f"<p>{claims}网站标识码 bm000000(沙箱)</p><p>党政机关 · 本站为测试沙箱复制品</p>"
+        "</div></div></body></html>"
     )
 
 
-def _home(icp: tuple[str, str], extra: str = "") -> str:
+def _home(icp: tuple[str, str] | None, extra: str = "") -> str:
     notices = "".join(
         f'<li><a href="#">{esc(t)}</a> <span class="date">{d}</span></li>' for t, d in NOTICES
     )
@@ -137,10 +143,10 @@ def _home(icp: tuple[str, str], extra: str = "") -> str:
     return _gov_shell(PLATFORM, body, icp, extra)
 
 
-def _form_page(icp: tuple[str, str], extra: str = "") -> str:
+def _form_page(icp: tuple[str, str] | None, extra: str = "", method: str = "get") -> str:
     body = (
         "<h2>证书信息查询</h2>"
-        '<form class="cx-form" id="cxForm" action="/cx/result" method="get">'
+        f'<form class="cx-form" id="cxForm" action="/cx/result" method="{method}">'
         '<p><label for="zslb">证书类别</label><select name="zslb" id="zslb">'
         '<option value="aqsc">安全生产考核合格证书（三类人员）</option>'
         '<option value="tzzy">建筑施工特种作业操作资格证书</option></select></p>'
@@ -168,7 +174,9 @@ def _holder_table(number: str, holder: Holder) -> str:
     return f'<p class="result-status">{VALID}</p><table class="result-table">{cells}</table>'
 
 
-def _result_page(number: str, holder: Holder | None, icp: tuple[str, str], extra: str = "") -> str:
+def _result_page(
+    number: str, holder: Holder | None, icp: tuple[str, str] | None, extra: str = ""
+) -> str:
     found = _holder_table(number, holder) if holder else f'<p class="no-result">{NOT_FOUND}</p>'
     body = f'<h2>查询结果</h2>{found}<p><a href="/cx/">重新查询</a></p>'
     return _gov_shell(f"查询结果-{PLATFORM}", body, icp, extra)
@@ -201,13 +209,15 @@ class OfficialPortal:
     """The genuine query platform (replica): knows only a handful of certificates."""
 
     host = OFFICIAL_SITES["zlaq"]
-    icp = OFFICIAL_ICP
+    icp: tuple[str, str] | None = OFFICIAL_ICP
     extra = ""
+    form_method = "get"
+    post_paths = frozenset({"/cx/result"})
 
     def __init__(self) -> None:
         self.pages = {
             "/": html_page(_home(self.icp, self.extra)),
-            "/cx/": html_page(_form_page(self.icp, self.extra)),
+            "/cx/": html_page(_form_page(self.icp, self.extra, self.form_method)),
             "/static/emblem.png": _png(emblem_png()),
         }
         self.not_found = html_page(
@@ -239,6 +249,17 @@ class CopiedPortal(OfficialPortal):
         '<div class="kefu" style="position:fixed;right:10px;bottom:80px;background:#1b5eab;'
         'color:#fff;padding:8px">在线客服<br>证书办理咨询</div>'
     )
+
+    def lookup(self, number: str, id_number: str) -> Holder | None:
+        return fabricated_holder(number)
+
+
+class MirrorPortal(OfficialPortal):
+    """Lookalike C: the official pages copied whole, minus the ICP claims; the form POSTs."""
+
+    host = LOOKALIKES["zlaq_mirror"]
+    icp = None
+    form_method = "post"
 
     def lookup(self, number: str, id_number: str) -> Holder | None:
         return fabricated_holder(number)

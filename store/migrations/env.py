@@ -5,6 +5,10 @@ from sqlalchemy import create_engine
 
 import store.evidence_models  # noqa: F401 - registers warc_records
 import store.review_models  # noqa: F401  (review UI tables)
+from store import (
+    lookalike_models,  # noqa: F401  (registers the lookalike tables)
+    nightly_models,  # noqa: F401  (registers the nightly tables)
+)
 from store.models import Base
 
 config = context.config

@@ -1,0 +1,93 @@
+"""`certwatch evidence export|verify|handover`: evidence packets for referral."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from certwatch.config import Config
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _tsa_settings() -> tuple[str | None, Path | None]:
+    url = os.environ.get("CERTWATCH_TSA_URL") or None
+    ca = os.environ.get("CERTWATCH_TSA_CA") or None
+    return url, Path(ca) if ca else None
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    from reports.evidence.packet import ExportOptions, export_packet
+    from store.db import open_store
+
+    tsa_url, tsa_ca = _tsa_settings()
+    engine = open_store(config.db_url)
+    result = export_packet(engine, config.home, args.ids, ExportOptions(
+        out_dir=Path(args.out), case=args.case, operator=args.operator, tsa_url=tsa_url,
+        tsa_ca=tsa_ca, sources_dir=config.sources_dir))
+    print(result.path)
+    print(f"case {result.case}: {len(result.items)} item(s), {result.files} files; "
+          f"manifest SHA-256 {result.manifest_sha256}; "
+          f"{'timestamped' if result.timestamped else 'no timestamp (CERTWATCH_TSA_URL unset)'};"
+          f" custody entries {result.custody_entries}; for {result.agency}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, config: Config) -> int:
+    from reports.evidence.errors import EvidenceError
+    from reports.evidence.verify import verify_packet
+
+    _url, ca_path = _tsa_settings()
+    ca = None
+    if ca_path:
+        try:
+            ca = ca_path.read_bytes()
+        except OSError as exc:
+            raise EvidenceError(f"CERTWATCH_TSA_CA={ca_path}: {exc.strerror}") from None
+    verdict = verify_packet(Path(args.packet), tsa_ca=ca)
+    for line in verdict.summary:
+        print(f"  {line}")
+    if verdict.ok:
+        print(f"OK {args.packet}: intact")
+        return EXIT_OK
+    print(f"FAILED {args.packet}: {verdict.failure}")
+    return EXIT_FAILED
+
+
+def cmd_handover(args: argparse.Namespace, config: Config) -> int:
+    from reports.evidence.handover import hand_over
+    from reports.evidence.packet import default_operator
+
+    result = hand_over(Path(args.packet), config.home, to=args.to,
+                       operator=args.operator or default_operator(), note=args.note or "")
+    print(f"{result.path}: handed over to {result.entry['to']} by {result.entry['who']} at "
+          f"{result.entry['at']}; custody entries {result.entries}")
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    evidence = subparsers.add_parser(
+        "evidence", help="evidence packets for referral (export, verify, handover)")
+    sub = evidence.add_subparsers(dest="evidence_command", required=True, metavar="COMMAND")
+    export = sub.add_parser(
+        "export", help="build one WACZ evidence packet for a case",
+        description="Build one signed, hash-listed WACZ packet holding the listings' "
+                    "crawl-time WARC records, records, findings, custody log and cover sheet.")
+    export.add_argument("ids", nargs="+", metavar="ID",
+                        help="listing number (12 or listing:12) or site:DOMAIN")
+    export.add_argument("--out", required=True, metavar="DIR", help="directory for the packet")
+    export.add_argument("--case", metavar="NAME", help="case name (default: from date and IDs)")
+    export.add_argument("--operator", metavar="NAME", help="who exports (default: login name)")
+    export.set_defaults(func=cmd_export)
+    verify = sub.add_parser("verify", help="check a packet's hashes, signatures, timestamp "
+                                           "and custody chain")
+    verify.add_argument("packet", metavar="PACKET")
+    verify.set_defaults(func=cmd_verify)
+    handover = sub.add_parser("handover", help="record a transfer of custody in a packet")
+    handover.add_argument("packet", metavar="PACKET")
+    handover.add_argument("--to", required=True, metavar="NAME", help="who receives it")
+    handover.add_argument("--operator", metavar="NAME", help="who hands it over")
+    handover.add_argument("--note", metavar="TEXT")
+    handover.set_defaults(func=cmd_handover)

@@ -1,0 +1,1 @@
+"""Reports built from the store: evidence packets for referral."""

@@ -1,0 +1,261 @@
+"""The capture record (≈《网络在线提取笔录》) and the environment record, as JSON and as
+Chinese text. Crawl-time facts come from the store and the WARC records; what is only
+known at export time is labelled so."""
+
+from __future__ import annotations
+
+import platform
+import socket
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from certwatch import __version__
+from reports.evidence.collect import Item
+from reports.evidence.timefmt import shanghai, shanghai_text, utc_z
+from reports.evidence.warc_source import ORIGIN_CRAWL, ORIGIN_STORE
+
+ORIGINS_ZH = {ORIGIN_CRAWL: "抓取时写入的WARC", ORIGIN_STORE: "由抓取时存储的原始响应体重建"}
+LIBRARIES = ("scrapy", "scrapy-playwright", "playwright", "twisted", "sqlalchemy",
+             "scikit-learn", "warcio", "wacz", "cryptography", "asn1crypto", "jinja2")
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def local_address() -> str:
+    """The address this host would send from (no packet is sent: UDP connect only routes)."""
+    for probe in ("192.0.2.1", "127.0.0.1"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.connect((probe, 9))
+                return sock.getsockname()[0]
+        except OSError:
+            continue
+    return "127.0.0.1"
+
+
+def _click_path(item: Item, sources_dir: Path | None) -> list[str]:
+    if item.target.kind != "listing":
+        return [f"打开 {item.url}"]
+    try:
+        from crawlers.sources import load_sources
+
+        config = load_sources(sources_dir).get(item.source)
+    except Exception:  # a broken source file must not stop an export
+        config = None
+    if config is None:
+        return [f"来源配置 {item.source} 已不可用；直接记录的详情页：{item.url}"]
+    steps = [f"打开起始页 {u}" for u in config.start_urls]
+    for action in config.list.actions:
+        if action.kind == "wait_for":
+            steps.append(f"等待页面元素 {action.selector} 出现")
+        else:
+            steps.append(f"反复点击 {action.selector}（如“加载更多”）直至其消失，"
+                         f"最多 {action.max} 次")
+    if config.list.next:
+        steps.append(f"沿“下一页”链接（{', '.join(config.list.next)}）逐页翻阅列表")
+    if config.list.link:
+        steps.append(f"在列表条目（{config.list.item}）中点击链接（{config.list.link}）进入详情页")
+    steps.append(f"记录该条信息所在页面 {item.url}")
+    return steps
+
+
+def capture_record(items: list[Item], *, case: str, purpose: str, operator: str,
+                   exported_at: datetime, sources_dir: Path | None,
+                   exit_ip: str) -> dict[str, Any]:
+    start = min(i.captured_from for i in items)
+    end = max(i.captured_to for i in items)
+    hosts = sorted({r.hostname for i in items for r in i.runs if r.hostname})
+    infos = _warcinfos(items)
+    crawl_ips = sorted({f["exit-ip"] for f in infos
+                        if f.get("exit-ip") and not f["exit-ip"].startswith("unknown")})
+    crawl_operators = sorted({f["operator"] for f in infos if f.get("operator")})
+    return {
+        "record": "网络在线提取笔录",
+        "case": case,
+        "purpose": purpose,
+        "operators": list(dict.fromkeys([*crawl_operators, operator])),
+        "capture": {
+            "method": "certwatch 自动化网络爬取（抓取时保存原始HTTP数据，导出时未重新访问网站）",
+            "start_utc": utc_z(start), "end_utc": utc_z(end),
+            "start_shanghai": shanghai(start).isoformat(),
+            "end_shanghai": shanghai(end).isoformat(),
+            "hosts": hosts,
+            "exit_ip": "、".join(crawl_ips) if crawl_ips else exit_ip,
+            "exit_ip_basis": "抓取时记录（WARC warcinfo）" if crawl_ips
+            else "导出主机的出口地址（抓取时未单独记录）",
+        },
+        "export": {"at_utc": utc_z(exported_at),
+                   "at_shanghai": shanghai(exported_at).isoformat(),
+                   "host": socket.gethostname(), "operator": operator},
+        "tools": _tools(),
+        "items": [{
+            "id": i.target.id, "url": i.url, "source": i.source, "source_title": i.source_title,
+            "click_path": _click_path(i, sources_dir),
+            "runs": [{"id": r.id, "batch": r.batch, "night": r.night, "status": r.status,
+                      "started_utc": utc_z(r.started_at),
+                      "finished_utc": utc_z(r.finished_at) if r.finished_at else None,
+                      "host": r.hostname, "pid": r.pid} for r in i.runs],
+            "pages": [{"url": p.url, "final_url": p.final_url, "status": p.status,
+                       "fetched_utc": utc_z(p.fetched_at),
+                       "fetched_shanghai": shanghai(p.fetched_at).isoformat(),
+                       "body_sha256": p.content_hash, "size": p.size, "kind": p.kind,
+                       "redirected": bool(p.final_url and p.final_url != p.url)}
+                      for p in i.pages],
+            "linked_data": _linked(i),
+            "packet_files": i.packet_files,
+            "warc_records": [{"type": m.record_type, "uri": m.target_uri, "id": m.record_id,
+                              "captured_utc": utc_z(m.captured_at), "origin": m.origin,
+                              "ip_address": m.ip_address}
+                             for m in i.warc],
+        } for i in items],
+    }
+
+
+def _linked(item: Item) -> dict[str, Any]:
+    """GUIDE §2 item 6: redirect chain, resolved IP, TLS certificate (contacts: findings)."""
+    schemes = {urlsplit(p.final_url or p.url).scheme for p in item.pages} or {
+        urlsplit(item.url).scheme}
+    return {
+        "redirect_chain": [[p.url, p.final_url] for p in item.pages
+                           if p.final_url and p.final_url != p.url],
+        "resolved_ips": sorted({m.ip_address for m in item.warc if m.ip_address}),
+        "resolved_ips_basis": "WARC-IP-Address（抓取时记录）" if any(
+            m.ip_address for m in item.warc) else "抓取时未记录（早于WARC采集的页面）",
+        "tls_certificate": "；".join(item.certificates) if item.certificates
+        else "不适用（HTTP明文传输）" if schemes == {"http"} else "抓取时未记录",
+        "contacts": [{"kind": c["kind"], "value": c["value"],
+                      "linked_listings": len(c.get("linked_listings", []))}
+                     for c in item.findings.get("contacts", [])],
+    }
+
+
+def _warcinfos(items: list[Item]) -> list[dict[str, str]]:
+    distinct: list[dict[str, str]] = []
+    for item in items:
+        for fields in item.warcinfo:
+            if fields not in distinct:
+                distinct.append(fields)
+    return distinct
+
+
+def _tools() -> list[dict[str, str | None]]:
+    tools = [{"name": "certwatch", "version": __version__},
+             {"name": "python", "version": platform.python_version()}]
+    tools += [{"name": n, "version": _version(n)} for n in LIBRARIES]
+    return tools
+
+
+def environment_record(items: list[Item], *, browser_version: str | None) -> dict[str, Any]:
+    from crawlers import settings
+
+    infos = _warcinfos(items)
+    first = infos[0] if infos else {}
+    return {
+        "record": "取证环境记录",
+        "os": _os_name(), "kernel": platform.release(), "machine": platform.machine(),
+        "python": platform.python_version(),
+        "libraries": {n: _version(n) for n in LIBRARIES},
+        "browser": {"build": browser_version, "engine": "Chromium (Playwright)",
+                    "used_for": "浏览器来源的页面渲染与截图；封面PDF生成"},
+        "user_agent": first.get("http-header-user-agent") or settings.USER_AGENT,
+        "user_agent_basis": "抓取时记录（WARC warcinfo）" if first.get("http-header-user-agent")
+        else "爬虫配置（抓取时未单独记录）",
+        "crawl_time": infos,
+        "viewport": {"width": 1280, "height": 720},
+        "locale": "zh-CN",
+        "timezone": "Asia/Shanghai (UTC+8) 显示；存储与WARC为UTC",
+        "crawl_hosts": sorted({r.hostname for i in items for r in i.runs if r.hostname}),
+        "note": "libraries 为导出时安装的版本；crawl_time 为抓取时写入 WARC warcinfo 的环境"
+                "（操作系统、主机、出口IP、软件版本、浏览器）；原始请求头见WARC request记录。",
+    }
+
+
+def render_capture(rec: dict[str, Any]) -> str:
+    cap, exp = rec["capture"], rec["export"]
+    lines = [
+        "网络在线提取笔录", "=" * 16, "",
+        f"案件名称：{rec['case']}",
+        f"提取目的：{rec['purpose']}",
+        f"提取人：{'、'.join(rec['operators'])}",
+        f"提取方式：{cap['method']}",
+        f"提取开始时间：{_both(cap['start_utc'])}",
+        f"提取结束时间：{_both(cap['end_utc'])}",
+        f"抓取主机：{'、'.join(cap['hosts']) or '（未记录）'}",
+        f"出口IP：{cap['exit_ip']}（{cap['exit_ip_basis']}）",
+        f"导出时间：{_both(exp['at_utc'])}；导出主机：{exp['host']}；导出人：{exp['operator']}",
+        "", "使用工具及版本：",
+    ]
+    lines += [f"  - {t['name']} {t['version'] or '（未安装）'}" for t in rec["tools"]]
+    for n, item in enumerate(rec["items"], 1):
+        lines += ["", f"【提取对象 {n}】{item['id']}  {item['source_title'] or item['source']}",
+                  f"  网址：{item['url']}", "  操作过程："]
+        lines += [f"    {k}. {step}" for k, step in enumerate(item["click_path"], 1)]
+        lines.append("  抓取的页面：")
+        for p in item["pages"]:
+            redirect = f" → {p['final_url']}" if p["redirected"] else ""
+            lines.append(f"    - {p['url']}{redirect}  HTTP {p['status']}  "
+                         f"{_both(p['fetched_utc'])}  SHA-256 {p['body_sha256']}")
+        linked = item["linked_data"]
+        chain = "；".join(f"{a} → {b}" for a, b in linked["redirect_chain"]) or "无"
+        lines += [f"  重定向链：{chain}",
+                  f"  解析IP：{'、'.join(linked['resolved_ips']) or '—'}"
+                  f"（{linked['resolved_ips_basis']}）",
+                  f"  TLS证书：{linked['tls_certificate']}",
+                  "  联系方式：" + ("、".join(f"{c['kind']} {c['value']}（关联 "
+                                            f"{c['linked_listings']} 条）"
+                                            for c in linked["contacts"]) or "无")]
+        files = item.get("packet_files") or {}
+        if files.get("screenshots"):
+            lines.append(f"  页面截图：{'、'.join(files['screenshots'])}")
+        if files.get("dom"):
+            lines.append(f"  渲染后页面源码：{'、'.join(files['dom'])}")
+        lines.append(f"  WARC记录（{files.get('warc') or '—'}）：")
+        for w in item["warc_records"]:
+            origin = ORIGINS_ZH.get(w["origin"], w["origin"])
+            ip = f"，服务器IP {w['ip_address']}" if w.get("ip_address") else ""
+            lines.append(f"    - {w['type']} {w['uri']} {w['id']}（{origin}{ip}）")
+    return "\n".join(lines) + "\n"
+
+
+def render_environment(env: dict[str, Any]) -> str:
+    lines = [
+        "取证环境记录", "=" * 12, "",
+        f"操作系统：{env['os']}（内核 {env['kernel']}，{env['machine']}）",
+        f"Python：{env['python']}",
+        f"浏览器：{env['browser']['build'] or '（未使用）'}（{env['browser']['engine']}）",
+        f"用户代理（User-Agent）：{env['user_agent']}（{env['user_agent_basis']}）",
+        f"视口：{env['viewport']['width']}×{env['viewport']['height']}",
+        f"语言区域：{env['locale']}",
+        f"时区：{env['timezone']}",
+        f"抓取主机：{'、'.join(env['crawl_hosts']) or '（未记录）'}",
+        "库版本：",
+    ]
+    lines += [f"  - {k} {v or '（未安装）'}" for k, v in env["libraries"].items()]
+    for n, info in enumerate(env["crawl_time"], 1):
+        lines.append(f"抓取时环境 {n}（WARC warcinfo）：")
+        lines += [f"  - {k}：{v}" for k, v in info.items()]
+    lines.append(f"说明：{env['note']}")
+    return "\n".join(lines) + "\n"
+
+
+def _both(utc: str) -> str:
+    at = datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    return f"{shanghai_text(at)} / {utc} (UTC)"

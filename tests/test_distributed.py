@@ -1,0 +1,205 @@
+"""Several `certwatch crawl` workers share one crawl through the real Redis and write to one
+real PostgreSQL: the union equals a single-worker crawl, nothing twice, both did work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from certwatch.sandbox_proc import embedded_sandbox
+from sandbox.truth import DEFAULT_SEED
+from sandbox.truth import listings as truth_listings
+from store.bodies import BodyStore
+from store.db import open_store
+from store.models import CrawlRun, Listing, ListingEvent, ListingVersion, Source
+from store.recorder import ListingData, RunRecorder
+from tests.conftest import PG_ADMIN_URL, REPO, certwatch
+
+REDIS_URL = os.environ.get("CERTWATCH_TEST_REDIS", "redis://127.0.0.1:6379/0")
+SOURCES = ("jobs58", "tieba")
+
+
+def _unreachable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def redis_server():  # noqa: ANN201 - redis.Redis
+    import redis
+
+    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        server.ping()
+    except redis.RedisError as exc:
+        _unreachable(f"Redis not reachable at {REDIS_URL}: {exc}")
+    return server
+
+
+@pytest.fixture(scope="module")
+def databases() -> Iterator[tuple[str, str]]:
+    """Two fresh PostgreSQL databases: the single-worker baseline and the shared crawl."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
+                          connect_args={"connect_timeout": 5})
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except OperationalError as exc:
+        _unreachable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.orig}")
+    names = [f"certwatch_dist_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[str]:
+    with embedded_sandbox(night=1) as address:
+        yield address
+
+
+def _workers(tmp: Path, address: str, db_url: str, prefix: str, night: int,
+             count: int = 2) -> list[subprocess.CompletedProcess]:
+    procs = []
+    for i in range(count):
+        env = {**os.environ, "CERTWATCH_HOME": str(tmp / f"worker{i}"),
+               "CERTWATCH_SANDBOX": address, "CERTWATCH_DB_URL": db_url,
+               "CERTWATCH_REDIS_URL": REDIS_URL, "CERTWATCH_REDIS_PREFIX": prefix,
+               "CERTWATCH_REDIS_IDLE": "2"}
+        args = [a for s in SOURCES for a in ("--source", s)]
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "certwatch.cli", "crawl", *args, "--night", str(night),
+             "--quiet"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True))
+    done = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    return done
+
+
+def _state(db_url: str) -> dict[tuple[str, str], tuple[str, bool]]:
+    with Session(create_engine(db_url)) as session:
+        rows = session.execute(select(Source.name, Listing.url, Listing.content_hash,
+                                      Listing.removed).join(Source)).all()
+    state = {(s, u): (h, r) for s, u, h, r in rows}
+    assert len(state) == len(rows)
+    return state
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory: pytest.TempPathFactory, redis_server, databases: tuple,
+           sandbox: str) -> dict:
+    single_db, shared_db = databases
+    tmp = tmp_path_factory.mktemp("distributed")
+    prefix = f"certwatch-test-{uuid.uuid4().hex[:8]}"
+    result: dict = {"prefix": prefix, "single": {}, "shared": {}, "procs": {}}
+    for night in (1, 2):
+        args = [a for s in SOURCES for a in ("--source", s)]
+        certwatch("crawl", *args, "--night", str(night), home=tmp / "single",
+                  env={"CERTWATCH_SANDBOX": sandbox, "CERTWATCH_DB_URL": single_db})
+        result["single"][night] = _state(single_db)
+        result["procs"][night] = _workers(tmp, sandbox, shared_db, prefix, night)
+        result["shared"][night] = _state(shared_db)
+    result["shared_db"] = shared_db
+    return result
+
+
+@pytest.mark.postgres
+def test_workers_exit_cleanly_and_leave_no_keys(nights: dict, redis_server) -> None:
+    for procs in nights["procs"].values():
+        for proc in procs:
+            assert proc.returncode == 0, proc.stderr[-3000:]
+    closers = [p for p in nights["procs"][2] if "closed jobs58" in p.stderr]
+    assert len(closers) == 1  # exactly one worker was last and closed the batch
+    assert not list(redis_server.scan_iter(match=nights["prefix"] + ":*"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("night", [1, 2])
+def test_union_equals_single_worker_crawl(nights: dict, night: int) -> None:
+    shared, single = nights["shared"][night], nights["single"][night]
+    assert shared == single  # same listings, same content, same removed flags
+    truth = {(t.site, t.url) for t in truth_listings(DEFAULT_SEED, night) if t.site in SOURCES}
+    assert {k for k, (_, removed) in shared.items() if not removed} == truth
+
+
+@pytest.mark.postgres
+def test_no_duplicates_and_both_workers_did_work(nights: dict) -> None:
+    with Session(create_engine(nights["shared_db"])) as session:
+        runs = session.scalars(select(CrawlRun)).all()
+        assert session.scalar(select(func.count()).select_from(Listing)) == \
+            session.scalar(select(func.count(func.distinct(Listing.url))))
+        news = Counter(session.scalars(select(ListingEvent.listing_id)
+                                       .where(ListingEvent.kind == "new")).all())
+        versions = session.execute(select(ListingVersion.listing_id, ListingVersion.version)
+                                   ).all()
+    assert set(news.values()) == {1}  # every listing was new exactly once
+    assert len(versions) == len(set(versions))
+    by_night: dict[int, Counter] = {}
+    for run in runs:
+        by_night.setdefault(run.night, Counter())[run.pid] += run.stats["certwatch"]["pages"]
+        assert run.status == "finished" and run.complete
+    for night, pages in by_night.items():
+        assert len(pages) == 2 and all(n > 0 for n in pages.values()), (night, pages)
+
+
+@pytest.mark.postgres
+def test_night2_removals_match_the_generator(nights: dict) -> None:
+    t1 = {t.url for t in truth_listings(DEFAULT_SEED, 1) if t.site in SOURCES}
+    t2 = {t.url for t in truth_listings(DEFAULT_SEED, 2) if t.site in SOURCES}
+    removed = {url for (_, url), (_, gone) in nights["shared"][2].items() if gone}
+    assert removed == t1 - t2 and removed
+
+
+def test_concurrent_recorders_adopt_each_others_rows(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    bodies = BodyStore(tmp_path / "bodies")
+    first, second = (RunRecorder(engine, bodies, "jobs58", batch="b") for _ in range(2))
+    first.start()
+    second.start()  # both loaded the (empty) set of known listings
+    now = datetime.now(UTC)
+    ad = ListingData(key="42", url="http://x/42", title="二建挂证", text="社保不限", seen_at=now)
+    first.add_listing(ad)
+    first.flush()
+    second.add_listing(ad)
+    second.flush()  # would be a unique-constraint failure without ON CONFLICT
+    edited = ListingData(key="42", url="http://x/42", title="二建挂证", text="社保不限，急",
+                         seen_at=now)
+    third = RunRecorder(engine, bodies, "jobs58", batch="b")
+    third.start()
+    second.add_listing(edited)
+    second.flush()
+    assert (first.counts.new, second.counts.new, second.counts.changed) == (1, 0, 1)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Listing)) == 1
+        assert session.scalars(select(ListingVersion.version)).all() == [1, 2]
+
+
+def test_unreachable_redis_is_one_line_error(tmp_path: Path) -> None:
+    proc = certwatch("crawl", "--source", "jobs58", home=tmp_path, check=False,
+                     env={"CERTWATCH_REDIS_URL": "redis://127.0.0.1:1/0",
+                          "CERTWATCH_SANDBOX": "off"})
+    assert proc.returncode == 2
+    assert "cannot reach Redis at CERTWATCH_REDIS_URL=redis://127.0.0.1:1/0" in proc.stderr
+    assert "Traceback" not in proc.stderr

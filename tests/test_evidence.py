@@ -1,0 +1,427 @@
+"""Evidence packets end to end: a real crawl, a real local TSA (`openssl ts`), real Chromium
+for the cover, and the public tools of VERIFY.txt run verbatim. One packet is built per
+module; tampering works on copies of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, insert
+from warcio.archiveiterator import ArchiveIterator
+
+from reports.evidence import custody, layout, verify_text
+from reports.evidence.agency import for_case
+from reports.evidence.ids import parse_id
+from reports.evidence.verify import verify_members, verify_packet
+from store.models import Review
+from tests.conftest import certwatch, listings_jsonl
+from tests.tsa import LocalTSA
+
+pytestmark = pytest.mark.browser
+VENV_BIN = str(Path(sys.executable).parent)
+CASE = "沙箱挂证案 2026-001"
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", **extra}
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory: pytest.TempPathFactory):
+    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
+    url = authority.start()
+    yield authority, url
+    authority.stop()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
+    home = tmp_path_factory.mktemp("evidence-home")
+    # zhipin: plain HTTP pages; xianyu: rendered by Chromium (screenshot and DOM captured).
+    certwatch("crawl", "--source", "zhipin", "--source", "xianyu", "--night", "1", "--quiet",
+              home=home, env={"CERTWATCH_OPERATOR": "张三"})
+    rows = listings_jsonl(home, "--sort", "score")
+    picks: dict[str, dict] = {}
+    for label in ("guazheng", "exam_fraud", "fake_cert"):
+        picks[label] = next(r for r in rows if r["label"] == label and r["source"] == "zhipin")
+    picks["browser"] = next(r for r in rows if r["source"] == "xianyu"
+                            and r["label"] == "exam_fraud")
+    # An analyst's decision, as the review UI stores it.
+    engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
+    with engine.begin() as conn:
+        conn.execute(insert(Review), [{"listing_id": picks["guazheng"]["id"],
+                                       "label": "guazheng", "analyst": "李四",
+                                       "note": "联系方式与另一挂证广告一致",
+                                       "decided_at": datetime(2026, 11, 30, 8, 0, tzinfo=UTC)}])
+    engine.dispose()
+    return home, picks
+
+
+@pytest.fixture(scope="module")
+def env(tsa) -> dict[str, str]:
+    authority, url = tsa
+    return {"CERTWATCH_TSA_URL": url, "CERTWATCH_TSA_CA": str(authority.ca_pem)}
+
+
+@pytest.fixture(scope="module")
+def packet(crawled, env, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home, picks = crawled
+    out = tmp_path_factory.mktemp("out")
+    ids = [str(picks["guazheng"]["id"]), f"listing:{picks['exam_fraud']['id']}",
+           str(picks["fake_cert"]["id"]), str(picks["browser"]["id"])]
+    proc = certwatch("evidence", "export", *ids, "--out", str(out), "--case", CASE,
+                     "--operator", "张三", home=home, env=env)
+    path = Path(proc.stdout.strip().splitlines()[-1])
+    assert path.parent == out and path.suffix == ".wacz"
+    assert sorted(p.name for p in out.iterdir()) == [path.name]  # no temp files left
+    return path
+
+
+@pytest.fixture(scope="module")
+def unpacked(packet: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("unpacked")
+    subprocess.run(["unzip", "-q", str(packet)], cwd=where, check=True)
+    return where
+
+
+def run(cmd: list[str] | str, cwd: Path, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=tool_env(),
+                          shell=isinstance(cmd, str), executable="/bin/bash" if
+                          isinstance(cmd, str) else None, timeout=300, **kw)
+
+
+# -- the public tools ---------------------------------------------------------------------
+def test_wacz_validate_passes(packet: Path) -> None:
+    proc = run([f"{VENV_BIN}/wacz", "validate", "-f", str(packet)], packet.parent)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Validation succeeded" in proc.stdout
+
+
+def test_warcio_check_passes_on_every_warc(unpacked: Path) -> None:
+    warcs = sorted((unpacked / "archive").glob("*.warc.gz"))
+    assert warcs
+    for warc in warcs:
+        proc = run([f"{VENV_BIN}/warcio", "check", "-v", str(warc)], unpacked)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "digest pass" in proc.stdout and "fail" not in proc.stdout
+    ids = set()
+    for warc in warcs:
+        with warc.open("rb") as fh:
+            ids |= {r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(fh)}
+    capture = json.loads((unpacked / layout.CAPTURE_JSON).read_text())
+    for item in capture["items"]:
+        own = item["packet_files"]["warc_records"]
+        assert own and set(own) <= ids, item["id"]
+
+
+def test_sha256sum_accepts_the_manifest(unpacked: Path) -> None:
+    proc = run(["sha256sum", "-c", "--strict", layout.MANIFEST], unpacked)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    listed = proc.stdout.count(": OK")
+    manifest = json.loads((unpacked / layout.MANIFEST_JSON).read_text())
+    assert listed == len(manifest["files"]) + 1  # every file, plus manifest.json itself
+    kinds = {f["kind_zh"] for f in manifest["files"]}
+    assert {"网页原始数据（WARC）", "提取文本", "分析结果", "笔录与环境记录"} <= kinds
+    assert all({"name", "kind", "format", "size", "sha256"} <= set(f) for f in manifest["files"])
+
+
+def test_openssl_checks_signature_and_timestamp(unpacked: Path, tsa) -> None:
+    authority, _ = tsa
+    sig = run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", layout.PUBLIC_KEY, "-rawin",
+               "-in", layout.MANIFEST, "-sigfile", layout.SIGNATURE], unpacked)
+    assert sig.returncode == 0 and "Signature Verified Successfully" in sig.stdout, sig.stderr
+    ts = run(["openssl", "ts", "-verify", "-in", layout.TIMESTAMP, "-data", layout.MANIFEST,
+              "-CAfile", str(authority.ca_pem)], unpacked)
+    assert ts.returncode == 0 and "Verification: OK" in ts.stdout, ts.stdout + ts.stderr
+    assert authority.requests >= 1
+    # ... and it fails for other data: the token is bound to this manifest.
+    (unpacked.parent / "other").write_bytes(b"not the manifest\n")
+    bad = run(["openssl", "ts", "-verify", "-in", layout.TIMESTAMP, "-data",
+               str(unpacked.parent / "other"), "-CAfile", str(authority.ca_pem)], unpacked)
+    assert bad.returncode != 0
+
+
+def test_every_verify_txt_command_passes_verbatim(packet: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(packet) as zf:
+        text = zf.read(layout.VERIFY_TXT).decode("utf-8")
+    commands = verify_text.commands(text)
+    assert any(c.startswith("openssl ts -verify") for c in commands)
+    assert any("warcio check -v" in c for c in commands)
+    assert any(c.startswith("jq ") or "<(jq" in c for c in commands)
+    for command in commands:
+        proc = subprocess.run(command, shell=True, executable="/bin/bash", cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300,
+                              env=tool_env(PACKET=str(packet)))
+        assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+
+
+# -- contents --------------------------------------------------------------------------------
+def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> None:
+    _home, picks = crawled
+    capture = json.loads((unpacked / layout.CAPTURE_JSON).read_text())
+    assert capture["case"] == CASE and capture["operators"][-1] == "张三"
+    assert capture["capture"]["start_utc"].endswith("Z")
+    assert capture["capture"]["start_shanghai"].endswith("+08:00")
+    assert capture["capture"]["exit_ip"] and capture["capture"]["hosts"]
+    assert {t["name"] for t in capture["tools"]} >= {"certwatch", "scrapy", "warcio"}
+    first = capture["items"][0]
+    assert first["url"] == picks["guazheng"]["url"] and first["click_path"]
+    assert first["pages"][0]["body_sha256"]
+    text = (unpacked / layout.CAPTURE_TXT).read_text()
+    assert "网络在线提取笔录" in text and "北京时间" in text and "操作过程" in text
+    environment = json.loads((unpacked / layout.ENVIRONMENT_JSON).read_text())
+    assert environment["browser"]["build"].startswith("Chromium")
+    assert environment["user_agent"] and environment["locale"] == "zh-CN"
+    assert "取证环境记录" in (unpacked / layout.ENVIRONMENT_TXT).read_text()
+    slug = f"listing-{picks['guazheng']['id']}"
+    findings = json.loads((unpacked / "findings" / f"{slug}.json").read_text())
+    assert findings["classifier"]["label"] == "guazheng"
+    assert findings["classifier"]["reasons"] and findings["classifier"]["model_version"]
+    assert findings["attributes"]["certificates"]
+    assert findings["reviews"] == [{"label": "guazheng", "analyst": "李四",
+                                    "note": "联系方式与另一挂证广告一致",
+                                    "decided_at": "2026-11-30T08:00:00Z"}]
+    assert all("linked_listings" in c for c in findings["contacts"])
+    assert picks["guazheng"]["title"] in (unpacked / "text" / f"{slug}.txt").read_text()
+    pages = (unpacked / layout.PAGES).read_text().splitlines()
+    assert json.loads(pages[0])["format"] == "json-pages-1.0" and len(pages) == 5
+    entries, problem = custody.parse_log((unpacked / layout.CUSTODY).read_bytes())
+    assert problem is None and len(entries) == 1
+    assert entries[0]["action"] == "export" and entries[0]["who"] == "张三"
+    # Crawl-time capture: the environment from the WARCs' warcinfo, the server IP of each
+    # response, and for the browser page its stamped screenshot and rendered DOM.
+    environment = json.loads((unpacked / layout.ENVIRONMENT_JSON).read_text())
+    assert environment["crawl_time"] and environment["crawl_time"][0]["operator"] == "张三"
+    http = next(i for i in capture["items"] if i["id"] == f"listing:{picks['guazheng']['id']}")
+    assert http["linked_data"]["resolved_ips"] == ["127.0.0.1"]
+    assert {"request", "response"} <= {w["type"] for w in http["warc_records"]}
+    browser = next(i for i in capture["items"] if i["id"] == f"listing:{picks['browser']['id']}")
+    shots, doms = browser["packet_files"]["screenshots"], browser["packet_files"]["dom"]
+    assert shots and doms
+    assert (unpacked / shots[0]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert picks["browser"]["title"] in (unpacked / doms[0]).read_text("utf-8")
+    assert entries[0]["after"][layout.MANIFEST] == layout.sha256(
+        (unpacked / layout.MANIFEST).read_bytes())
+
+
+def test_cover_pdf_shows_the_agency_in_chinese(unpacked: Path, tmp_path: Path) -> None:
+    cover = json.loads((unpacked / layout.CASE_JSON).read_text())
+    # fake_cert is a forging lead: the police receive it, the others get copies.
+    assert cover["agency"]["key"] == "police"
+    assert {a["key"] for a in cover["copies"]} == {"samr", "mohurd"}
+    html = (unpacked / layout.COVER_HTML).read_text()
+    assert "公安机关" in html and layout.sha256((unpacked / layout.MANIFEST).read_bytes()) in html
+    # The top of page 1 (title and receiving agency) is enough, and OCR is slow on a page.
+    run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "1240",
+         "-H", "420", "-png",
+         str(unpacked / layout.COVER_PDF), str(tmp_path / "page")], tmp_path, check=True)
+    image = next(tmp_path.glob("page*.png"))
+    ocr = run(["tesseract", str(image), "-", "-l", "chi_sim"], tmp_path, check=True).stdout
+    squashed = "".join(ocr.split())
+    assert "公安机关" in squashed, squashed[:500]
+    assert "电子证据移送材料封面" in squashed, squashed[:500]
+
+
+# -- verify ----------------------------------------------------------------------------------
+def test_verify_intact_packet(packet: Path, crawled, env) -> None:
+    proc = certwatch("evidence", "verify", str(packet), home=crawled[0], env=env)
+    assert proc.stdout.splitlines()[-1] == f"OK {packet}: intact"
+    assert "timestamp: RFC 3161" in proc.stdout and "chains to CERTWATCH_TSA_CA" in proc.stdout
+    assert "signature: Ed25519 good" in proc.stdout
+
+
+def rewrite(src: Path, dst: Path, change) -> None:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        members = {i.filename: zin.read(i) for i in zin.infolist()}
+        for name, data in change(members).items():
+            zout.writestr(name, data)
+
+
+def flip(data: bytes, at: int) -> bytes:
+    out = bytearray(data)
+    out[at] ^= 0x01
+    return bytes(out)
+
+
+def members_of(packet: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(packet) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+def test_flipping_any_byte_of_any_member_is_named(packet: Path) -> None:
+    # In memory, on the members as read from the ZIP (the ZIP round trip is covered by the
+    # CLI tests below): fast enough to flip the first, middle and last byte of every member.
+    members = members_of(packet)
+    assert len(members) >= 25 and verify_members(members).ok
+    for name, data in sorted(members.items()):
+        for at in sorted({0, len(data) // 2, len(data) - 1}):
+            verdict = verify_members({**members, name: flip(data, at)})
+            assert not verdict.ok, f"flip at {at} in {name} went unnoticed"
+            assert verdict.member == name, f"flip in {name} blamed on {verdict.failure}"
+
+
+def test_added_or_removed_member_is_named(packet: Path, tmp_path: Path) -> None:
+    members = members_of(packet)
+    for extra in ("screenshots/extra.png", "archive/extra.warc.gz", "notes.txt"):
+        verdict = verify_members({**members, extra: b"extra"})
+        assert not verdict.ok and verdict.member == extra and "added" in verdict.failure
+    for name in sorted(members):
+        verdict = verify_members({k: v for k, v in members.items() if k != name})
+        assert not verdict.ok, f"removing {name} went unnoticed"
+        assert verdict.member == name, f"removing {name} blamed on {verdict.failure}"
+    # The same through a real ZIP file.
+    copy = tmp_path / "tampered.wacz"
+    rewrite(packet, copy, lambda m: {k: v for k, v in m.items() if k != layout.COVER_PDF})
+    verdict = verify_packet(copy)
+    assert not verdict.ok and verdict.member == layout.COVER_PDF and "missing" in verdict.failure
+    rewrite(packet, copy, lambda m: {**m, "extra/notes.txt": b"x"})
+    assert verify_packet(copy).member == "extra/notes.txt"
+
+
+def test_verify_cli_exit_statuses(packet: Path, crawled, tmp_path: Path) -> None:
+    home = crawled[0]
+    copy = tmp_path / "tampered.wacz"
+    warc = next(n for n in members_of(packet) if n.startswith("archive/"))
+    rewrite(packet, copy, lambda m: {**m, warc: flip(m[warc], 100)})
+    proc = certwatch("evidence", "verify", str(copy), home=home, check=False)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines()[-1] == (
+        f"FAILED {copy}: {warc}: altered (SHA-256 differs from {layout.MANIFEST})")
+    # A byte flipped in the ZIP itself: the member's CRC fails and it is named.
+    raw = bytearray(packet.read_bytes())
+    with zipfile.ZipFile(packet) as zf:
+        info = zf.getinfo(warc)
+    raw[info.header_offset + 30 + len(info.filename.encode()) + 50] ^= 0x01
+    copy.write_bytes(bytes(raw))
+    proc = certwatch("evidence", "verify", str(copy), home=home, check=False)
+    assert proc.returncode == 1 and warc in proc.stdout.splitlines()[-1]
+    for junk in (b"just text\n", b""):
+        (tmp_path / "junk.wacz").write_bytes(junk)
+        proc = certwatch("evidence", "verify", str(tmp_path / "junk.wacz"), home=home,
+                         check=False)
+        assert proc.returncode == 2 and "not an evidence packet" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
+        zf.writestr("hello.txt", "hi")
+    proc = certwatch("evidence", "verify", str(tmp_path / "other.zip"), home=home, check=False)
+    assert proc.returncode == 2 and "not a certwatch evidence packet" in proc.stderr
+    proc = certwatch("evidence", "verify", str(tmp_path / "absent.wacz"), home=home,
+                     check=False)
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+# -- custody ----------------------------------------------------------------------------------
+def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: Path) -> None:
+    home, picks = crawled
+    listing = str(picks["exam_fraud"]["id"])
+    case = "续链案"
+    out = tmp_path / "out"
+    first = Path(certwatch("evidence", "export", listing, "--out", str(out), "--case", case,
+                           "--operator", "王五", home=home, env=env).stdout.split()[-1])
+    first_log = custody.parse_log(members_of(first)[layout.CUSTODY])[0]
+    handed = certwatch("evidence", "handover", str(first), "--to", "某市公安局 赵六",
+                       "--operator", "王五", "--note", "当面移交U盘", home=home, env=env)
+    assert "handed over to 某市公安局 赵六" in handed.stdout
+    log = custody.parse_log(members_of(first)[layout.CUSTODY])[0]
+    assert [e["action"] for e in log] == ["export", "handover"]
+    assert log[0] == first_log[0] and log[1]["prev"] == log[0]["hash"]
+    assert log[1]["before"] == log[1]["after"] == log[0]["after"]
+    assert log[1]["to"] == "某市公安局 赵六" and log[1]["note"] == "当面移交U盘"
+    assert certwatch("evidence", "verify", str(first), home=home, env=env).returncode == 0
+    # Re-export of the same case continues the exporter's chain, handover included.
+    second = Path(certwatch("evidence", "export", listing, "--out", str(out), "--case", case,
+                            "--operator", "王五", home=home, env=env).stdout.split()[-1])
+    log2 = custody.parse_log(members_of(second)[layout.CUSTODY])[0]
+    assert [e["action"] for e in log2] == ["export", "handover", "re-export"]
+    assert log2[:2] == log and log2[2]["before"] == log[1]["after"]
+    assert log2[2]["after"] != log[1]["after"]  # a new manifest, a new signature
+    home_log = custody.HomeLog(home, case)
+    assert home_log.load() == log2
+    assert home_log.path.read_bytes() == members_of(second)[layout.CUSTODY]
+    assert certwatch("evidence", "verify", str(second), home=home, env=env).returncode == 0
+    # A rewritten past entry breaks the chain at that line.
+    entries = [dict(e) for e in log2]
+    entries[1]["to"] = "别人"
+    problem = custody.check_chain(entries)
+    assert problem is not None and problem.line == 2
+
+
+def test_handover_refuses_a_tampered_packet(packet: Path, crawled, tmp_path: Path) -> None:
+    copy = tmp_path / "tampered.wacz"
+    rewrite(packet, copy, lambda m: {**m, layout.COVER_HTML: m[layout.COVER_HTML] + b" "})
+    before = copy.read_bytes()
+    proc = certwatch("evidence", "handover", str(copy), "--to", "某人", home=crawled[0],
+                     check=False)
+    assert proc.returncode == 2 and layout.COVER_HTML in proc.stderr
+    assert copy.read_bytes() == before
+
+
+# -- bad input -------------------------------------------------------------------------------
+@pytest.mark.parametrize("ids", [["999999"], ["listing:abc"], ["frob:1"], ["1", "999999"]])
+def test_unknown_id_is_a_clear_error_and_leaves_nothing(crawled, tmp_path: Path,
+                                                        ids: list[str]) -> None:
+    home, _ = crawled
+    out = tmp_path / "out"
+    proc = certwatch("evidence", "export", *ids, "--out", str(out), home=home, check=False)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("certwatch: error: "), proc.stderr
+    assert ids[-1].split(":")[-1] in lines[0]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_existing_out_dir_keeps_only_finished_packets(crawled, tmp_path: Path) -> None:
+    home, _ = crawled
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    proc = certwatch("evidence", "export", "424242", "--out", str(out), home=home, check=False)
+    assert proc.returncode == 2
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    # A TSA that does not answer fails the export before anything lands in --out.
+    proc = certwatch("evidence", "export", "1", "--out", str(out), home=home, check=False,
+                     env={"CERTWATCH_TSA_URL": "http://127.0.0.1:9/tsa"})
+    assert proc.returncode == 2 and "CERTWATCH_TSA_URL" in proc.stderr
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+# -- small pure parts ------------------------------------------------------------------------
+def test_id_parser() -> None:
+    assert parse_id("12").id == "listing:12" and parse_id("listing:012").id == "listing:12"
+    assert parse_id("site:Zlaq-Mohurd.CN").id == "site:zlaq-mohurd.cn"
+    assert parse_id("site:zlaq-mohurd.cn").slug == "site-zlaq-mohurd_cn"
+
+
+def test_agency_by_category() -> None:
+    from reports.evidence.collect import Item
+    from reports.evidence.ids import Target
+
+    def item(label: str | None, kind: str = "listing", families: tuple[str, ...] = ()) -> Item:
+        attrs = {"certificates": [{"family": f} for f in families]}
+        return Item(target=Target(kind, "1" if kind == "listing" else "a.cn"), url="u",
+                    title="", text="", fields={}, source="s", source_title="", platform="",
+                    findings={"classifier": {"label": label}, "attributes": attrs})
+
+    assert for_case([item(None, "site")])[0].key == "cac"
+    assert for_case([item("exam_fraud")])[0].key == "samr"
+    assert for_case([item("fake_cert")]) [0].key == "police"
+    assert for_case([item("guazheng", families=("二级建造师",))])[0].key == "mohurd"
+    assert for_case([item("guazheng", families=("注册安全工程师",))])[0].key == "mohrss"
+    assert for_case([item("benign")])[0].key == "none"
+    lead, copies = for_case([item("benign"), item("exam_fraud"), item(None, "site")])
+    assert lead.key == "cac" and [a.key for a in copies] == ["samr"]
+
+
+def test_cli_is_registered() -> None:
+    assert shutil.which("openssl") and shutil.which("jq")
+    proc = subprocess.run([sys.executable, "-m", "certwatch.cli", "evidence", "--help"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "export" in proc.stdout and "handover" in proc.stdout
