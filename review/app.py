@@ -103,12 +103,13 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
         evidence,
         listings,
         queue,
+        sites,
         users,
     )
     from review.routes import summary as summary_routes
 
     for module in (auth, queue, listings, contacts, decisions, dashboard, summary_routes,
-                   audit, users, evidence):
+                   audit, users, evidence, sites):
         app.include_router(module.router)
 
     @app.middleware("http")
