@@ -88,6 +88,9 @@ def test_site_queue_detail_side_by_side_and_decision(site_app) -> None:  # noqa:
         missing = client.post("/decisions", data={"kind": "site", "ids": 999999,
                                                   "action": "dismiss", "csrf_token": csrf})
         assert missing.status_code == 400
+        summary = client.get("/summary/export?format=csv&date_from=2026-11-01"
+                             "&date_to=2026-12-31").content.decode("utf-8-sig")
+        assert "（网站，不分地区）,假冒政府网站,0,1," in summary
         shot.write_bytes(shot.read_bytes() + b"x")  # altered after capture
         assert client.get(f"/sites/{site}/screenshot").status_code == 409
     with engine.connect() as conn:
