@@ -81,6 +81,7 @@ def run_hunt(config: Config, feeds: Sequence[Path], *, fetch: bool = True,
     from classifiers.lookalike.discovery import listing_texts
     from classifiers.lookalike.hunt import hunt
     from classifiers.lookalike.watchlist import load_watchlist, user_watchlist_path
+    from store.bodies import BodyStore
     from store.db import open_store
 
     for feed in feeds:
@@ -90,7 +91,7 @@ def run_hunt(config: Config, feeds: Sequence[Path], *, fetch: bool = True,
     engine = open_store(config.db_url)
     extra = user_watchlist_path(config.home)
     watchlist = load_watchlist(extra if extra.is_file() else None)
-    texts = list(listing_texts(engine)) if listings else []
+    texts = list(listing_texts(engine, bodies=BodyStore(config.bodies_dir))) if listings else []
     print(f"hunting: {len(watchlist.sites)} official site(s), {len(feeds)} feed(s), "
           f"{len(texts)} stored listing(s)", file=sys.stderr)
     with resolver_for(config, resolver) as chosen:

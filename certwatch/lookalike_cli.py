@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -17,6 +18,7 @@ from certwatch.config import Config
 from certwatch.errors import UserError
 
 EXIT_OK, EXIT_USAGE = 0, 2
+_COMMENT = re.compile(r"\s#")
 
 
 class CheckDomainError(UserError):
@@ -95,7 +97,7 @@ def _domains(arguments: list[str], source: TextIO | None) -> Iterator[str]:
 
 def _lines(lines: Iterable[str]) -> Iterator[str]:
     for line in lines:
-        text = line.strip()
+        text = _COMMENT.split(line, 1)[0].strip()  # "name  # note" keeps the name
         if text and not text.startswith("#"):
             yield text
 

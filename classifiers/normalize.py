@@ -126,7 +126,7 @@ class Tables:
     # which replacing one character after another would differ from one translation).
     one_to_one_chars: dict[str, str] = field(default_factory=dict)
     one_to_one_chained: frozenset[str] = frozenset()
-    one_to_one_keys: frozenset[str] = frozenset()
+    one_to_one_re: re.Pattern[str] | None = None  # any character of one_to_one
 
 
 # --------------------------------------------------------------------------------------------
@@ -389,7 +389,8 @@ def load_tables() -> Tables:
         numeral_units=units, numeral_prefixes=prefixes,
         augment=dict(chars_doc.get("augment", {})), char_map=char_map,
         one_to_one_chars={chr(k): chr(v) for k, v in one_to_one.items()},
-        one_to_one_keys=frozenset(map(chr, one_to_one)),
+        one_to_one_re=re.compile(f"[{_char_class(map(chr, one_to_one))}]") if one_to_one
+        else None,
         one_to_one_chained=frozenset(chr(k) for k, v in one_to_one.items() if v in one_to_one))
 
 
@@ -419,10 +420,12 @@ class _Runs:
     def offsets(self, n_original: int) -> tuple[int, ...]:
         if self.lens == [n_original] and self.srcs[0] == 0 and self.ends[0] < 0:
             return tuple(range(n_original + 1))  # untouched text
-        starts = itertools.chain.from_iterable(
-            range(s, s + n) if e < 0 else itertools.repeat(s, n)
-            for n, s, e in zip(self.lens, self.srcs, self.ends, strict=True))
-        return (*starts, n_original)
+        out: list[int] = []
+        extend = out.extend  # a few runs per text: a plain loop beats chained generators
+        for n, s, e in zip(self.lens, self.srcs, self.ends, strict=True):
+            extend(range(s, s + n) if e < 0 else (s,) * n)
+        out.append(n_original)
+        return tuple(out)
 
     def end_of(self, i: int) -> int:
         """Where the source of output character i ends in the original."""
@@ -567,7 +570,9 @@ def _fold_characters(text: str, t: Tables) -> str:
     """`text.translate(t.one_to_one)`, faster for the usual ad: str.translate looks every
     character up in a dict, while an ad holds a handful of distinct foldable ones (full-width
     punctuation, a capital, a traditional character), each replaced throughout in C."""
-    found = t.one_to_one_keys.intersection(text)
+    if t.one_to_one_re is None:
+        return text
+    found = set(t.one_to_one_re.findall(text))  # a regex scan: no str object per character
     if not found:
         return text
     if len(found) > _MAX_REPLACED or not t.one_to_one_chained.isdisjoint(found):

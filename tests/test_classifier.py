@@ -154,6 +154,9 @@ def test_classify_cli_contract(tmp_path: Path) -> None:
     assert stdin.returncode == 0 and stdin.stdout == ""
 
 
+# Two full trainings: minutes on a busy shared machine. The suite-wide 300 s timeout is
+# there to catch hangs, not to time this.
+@pytest.mark.timeout(1200)
 def test_training_is_reproducible_and_learns_from_reviews(tmp_path: Path) -> None:
     """`certwatch train --with-reviews` into a scratch model dir: same corpus → same model
     when there are no reviews; a stored analyst decision joins the training side."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 from pathlib import Path
@@ -16,7 +15,7 @@ from tests.conftest import certwatch
 def test_contract_with_file_comments_and_bad_names(tmp_path: Path) -> None:
     listing = tmp_path / "domains.txt"
     listing.write_text("# today's suspects\n\nzlaq.mohurd.gov.cn\n  mohurd-gov.cn  \n"
-                       "bad..name\n# another comment\nwww.baidu.com\n", "utf-8")
+                       "bad..name\n# another comment\nwww.baidu.com   # a note\n", "utf-8")
     proc = certwatch("check-domain", "tzzy-cx.com", "--in", str(listing), home=tmp_path,
                      check=False)
     assert proc.returncode == 2
@@ -55,14 +54,6 @@ def test_usage_errors_are_one_line(tmp_path: Path, args: tuple[str, ...], messag
     proc = certwatch("check-domain", *args, home=tmp_path, check=False)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.strip() == f"certwatch: error: {message}"
-
-
-@pytest.mark.skipif(importlib.util.find_spec("classifiers.lookalike.pages") is not None,
-                    reason="the page side is installed; its own tests cover --fetch")
-def test_fetch_without_page_side_says_so(tmp_path: Path) -> None:
-    proc = certwatch("check-domain", "--fetch", "mohurd.com", home=tmp_path, check=False)
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert "--fetch needs the page analysis" in proc.stderr
 
 
 def test_user_watchlist_in_certwatch_home(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from classifiers.lookalike.discovery import Candidate, candidates, hostnames_in_text, listing_texts
 from classifiers.lookalike.errors import FeedError
 from classifiers.lookalike.feeds import FeedProblems, json_names, read_feed
+from classifiers.lookalike.names import analyze_domain
 from classifiers.lookalike.watchlist import Watchlist, load_watchlist
 from store.bodies import BodyStore
 from store.db import open_store
@@ -108,9 +109,20 @@ def test_hostnames_from_stored_listings(engine: Engine, tmp_path: Path,
     rec.add_listing(ListingData(key="1", url="http://jobs.example.cn/1", title="安全员C证",
                                 text="包过，官网 zlaq-mohurd.cn 可查", seen_at=T0,
                                 fields={"link": "http://www.mohurd-zscx.com/cx"}))
+    rec.add_page(PageData(url="http://jobs.example.cn/2", fetched_at=T0, status=200,
+                          kind="detail", body=(
+                              '<a href="/list">返回</a><a href="http://jobs.example.cn/3">下一条'
+                              '</a><a href=\'https://cx.mem-gov.cn/q?id=1\'>官网查询</a>'
+                              '<img src="//img.cdn-example.net/a.png">').encode()))
     rec.add_listing(ListingData(key="2", url="http://jobs.example.cn/2", title="焊工证",
                                 text="联系微信", seen_at=T0))
     rec.finish(status="finished", close_reason="finished", complete=True, stats={})
     found = list(candidates(watchlist, listing_texts=listing_texts(engine), fuzzers=()))
     assert [(c.domain, c.origin) for c in found] == [("zlaq-mohurd.cn", "listing"),
                                                      ("www.mohurd-zscx.com", "listing")]
+    # With the stored pages, links count too (the platform's own links do not).
+    texts = list(listing_texts(engine, bodies=BodyStore(tmp_path / "bodies")))
+    found = [c.domain for c in candidates(watchlist, listing_texts=texts, fuzzers=())]
+    assert found == ["zlaq-mohurd.cn", "www.mohurd-zscx.com", "cx.mem-gov.cn",
+                     "img.cdn-example.net"]
+    assert analyze_domain("cx.mem-gov.cn", watchlist).label == "lookalike"

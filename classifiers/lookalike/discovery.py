@@ -78,21 +78,55 @@ def hostnames_in_text(text: str) -> list[str]:
     return found
 
 
-def listing_texts(engine, limit: int | None = None) -> Iterator[str]:
-    """Title, text, URL and field values of stored listings (store.models.Listing)."""
+# Links in a stored page: href/src/action values with a host (absolute or protocol-relative).
+_LINK_HOST = re.compile(rb"""(?:href|src|action)\s*=\s*["']?\s*(?:https?:)?//([^/"'\s>:?#\\]+)""",
+                        re.IGNORECASE)
+
+
+def listing_texts(engine, limit: int | None = None, bodies=None) -> Iterator[str]:
+    """Title, text and field values of stored listings (store.models.Listing).
+
+    With `bodies` (a store.bodies.BodyStore) the hosts linked from each listing's stored
+    detail page are added, other than the platform's own host: ads link to fake query sites
+    more often than they spell them out.
+    """
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from store.models import Listing
+    from store.models import FetchedPage, Listing
 
-    # Not Listing.url: that is the platform's page, not a site the ad points to.
-    query = select(Listing.title, Listing.text, Listing.fields).order_by(Listing.id)
+    # Not Listing.url itself: that is the platform's page, not a site the ad points to.
+    query = select(Listing.url, Listing.title, Listing.text, Listing.fields).order_by(Listing.id)
     if limit is not None:
         query = query.limit(limit)
     with Session(engine) as session:
-        for title, text, fields in session.execute(query):
+        pages: dict[str, str] = {}
+        if bodies is not None:
+            rows = session.execute(
+                select(FetchedPage.url, FetchedPage.content_hash)
+                .where(FetchedPage.content_hash.is_not(None))
+                .order_by(FetchedPage.fetched_at))
+            pages = {url: digest for url, digest in rows}  # the latest capture wins
+        for url, title, text, fields in session.execute(query):
             extra = " ".join(str(v) for v in (fields or {}).values())
-            yield " ".join((title or "", text or "", extra))
+            links = _linked_hosts(bodies, pages.get(url), url) if pages else []
+            yield " ".join((title or "", text or "", extra, *links))
+
+
+def _linked_hosts(bodies, digest: str | None, own_url: str) -> list[str]:
+    if digest is None:
+        return []
+    try:
+        body = bodies.get(digest)
+    except OSError:
+        return []  # a body removed from disk: the text still counts
+    own = hostnames.strip_url(own_url).lower()
+    found = []
+    for match in _LINK_HOST.finditer(body):
+        host = match.group(1).decode("ascii", "ignore").lower().rstrip(".")
+        if host and host != own and host not in found:
+            found.append(host)
+    return found
 
 
 def _valid(name: str) -> bool:

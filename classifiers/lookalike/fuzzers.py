@@ -1,7 +1,8 @@
 """Permutations of official names, one generator per algorithm, picked by name (dnstwist's design).
 
 Character fuzzers (addition … vowel-swap) mutate the brand labels of the watchlist (host labels
-of 5+ characters such as `mohurd`, `chinasafety`) and place them on the first suffixes of
+of 6+ characters such as `mohurd`, `chinasafety`, the length the analysis matches by edit
+distance) and place them on the first suffixes of
 `swap_suffixes`: a mutated name under gov.cn could not be registered by a fraudster, so
 permutations keep to suffixes anyone can buy. Composition fuzzers (tld-swap, gov-subdomain,
 gov-dash, query-word, pinyin, initialism, region-department) work per site. Every generator
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from classifiers.lookalike import psl
 from classifiers.lookalike.errors import LookalikeError
 from classifiers.lookalike.homoglyphs import load as load_homoglyphs
-from classifiers.lookalike.index import GOV_SUFFIXES, MIN_BRAND, index_for
+from classifiers.lookalike.index import GOV_SUFFIXES, MIN_NEAR, index_for
 from classifiers.lookalike.watchlist import Site, Watchlist
 
 VOWELS = "aeiou"
@@ -95,7 +96,7 @@ def targets(watchlist: Watchlist) -> Iterator[Target]:
         if core in generic:  # www.gov.cn: nothing but the whole host to reuse
             core = ""
         brands = tuple(x for x in [*labels, parts.domain]
-                       if len(x) >= MIN_BRAND and x not in region_of and x not in generic)
+                       if len(x) >= MIN_NEAR and x not in region_of and x not in generic)
         spellings = vocab.regions.get(site.region, ()) if site.region else ()
         yield Target(site, core, brands, site.host.removeprefix("www."), suffixes, keyboard,
                      queries, spellings)

@@ -32,9 +32,12 @@ WEIGHTS = {
 }
 THRESHOLD = 0.5
 MIN_BRAND = 5  # shorter tokens only count when a label is made of known tokens
+MIN_NEAR = 6  # brands this long match at edit distance 1 (5-letter initials collide too often)
 NEAR2 = 12  # brands this long also match at edit distance 2
 
 GOV_SUFFIXES = frozenset({"gov.cn", "xn--zfr164b"})  # .gov.cn and .政务: registration restricted
+# Other governments' suffixes (gov.uk, go.jp, usa.gov …) are just as closed to fraudsters.
+FOREIGN_GOV_LABELS = frozenset({"gov", "go", "govt", "gouv", "gob", "gv", "mil"})
 
 
 @dataclass
@@ -50,21 +53,21 @@ class NameIndex:
     official_registered: frozenset[str]
     tokens: dict[str, TokenInfo]
     long_re: re.Pattern[str]
-    any_re: re.Pattern[str]
+    longest_token: int
     seg_re: re.Pattern[str]
     prefix_re: re.Pattern[str]  # known tokens (or digits) at the start of a label
     suffix_re: re.Pattern[str]  # the same at the end, matched on the reversed label
     brands: list[str]
     near_first: dict[tuple[str, int], tuple[str, ...]]  # (first 2 chars, length ±1) → brands
     near_last: dict[tuple[str, int], tuple[str, ...]]  # (last 2 chars, length ±1) → brands
-    long_brands: dict[int, list[str]]  # name length → brands of 10+ letters within 2 of it
+    long_brands: dict[int, list[str]]  # name length → brands of 12+ letters within 2 of it
     embedded: list[tuple[str, int]]  # official host without www, site index — longest first
     region_sites: dict[str, frozenset[int]]
     generic: frozenset[str]
     host_labels: dict[str, frozenset[int]]  # labels of official hosts (mem, zlaq, gzjs …)
     tld_labels: frozenset[str]  # last labels of every public-suffix rule
     suffix_rules: frozenset[str]  # the rules themselves ("com.cn", "*.ck", "!www.ck")
-    official_tails: tuple[str, ...]  # ".gov.cn", ".mohurd.gov.cn" …: never the fast path
+    official_tails: tuple[str, ...]  # ".gov.cn", ".osta.org.cn" …: never the fast path
     glyphs: homoglyphs.Homoglyphs
     clean_labels: dict[str, bool] = field(default_factory=dict)  # fast-path memo per label
 
@@ -165,7 +168,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
 
     everything = sorted(tokens)
     alternation = pattern(everything)
-    brands = sorted(t for t, i in tokens.items() if i.kind == "brand" and len(t) >= MIN_BRAND)
+    brands = sorted(t for t, i in tokens.items() if i.kind == "brand" and len(t) >= MIN_NEAR)
     near_first: dict[tuple[str, int], list[str]] = {}
     near_last: dict[tuple[str, int], list[str]] = {}
     for brand in brands:
@@ -179,8 +182,11 @@ def _build(watchlist: Watchlist) -> NameIndex:
     embedded = sorted(((h, i) for h, i in official_hosts.items() if "." in h),
                       key=lambda item: -len(item[0]))
     rules = frozenset(psl.extractor().tlds)
-    tails = (".gov.cn", ".xn--zfr164b", *sorted("." + r for r in registered),
-             *sorted("." + h for h in official_hosts))
+    tails_all = {".gov.cn", ".xn--zfr164b", *("." + r for r in registered),
+                 *("." + h for h in official_hosts)}
+    # Keep only the shortest: ".gov.cn" already covers every host under it.
+    tails = tuple(sorted(t for t in tails_all
+                         if not any(t != u and t.endswith(u) for u in tails_all)))
     return NameIndex(
         host_labels={k: frozenset(v) for k, v in host_labels.items()},
         tld_labels=frozenset(r.rsplit(".", 1)[-1] for r in rules),
@@ -190,7 +196,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
         official_registered=frozenset(registered),
         tokens=tokens,
         long_re=re.compile(pattern(t for t in everything if len(t) >= MIN_BRAND)),
-        any_re=re.compile(alternation),
+        longest_token=max(map(len, tokens)),
         seg_re=re.compile(f"(?:{alternation}|[0-9]+)+"),
         prefix_re=re.compile(f"(?:{alternation}|[0-9]+)"),
         suffix_re=re.compile(f"(?:{pattern(t[::-1] for t in everything)}|[0-9]+)"),

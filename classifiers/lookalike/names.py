@@ -17,6 +17,7 @@ from classifiers.lookalike import hostnames, psl
 from classifiers.lookalike.errors import InvalidDomain
 from classifiers.lookalike.homoglyphs import confusable_script, mixed_script
 from classifiers.lookalike.index import (
+    FOREIGN_GOV_LABELS,
     GOV_SUFFIXES,
     NEAR2,
     THRESHOLD,
@@ -75,6 +76,8 @@ def _analyze(index: NameIndex, watchlist: Watchlist, domain: str,
                            [f"official-registrant:{parts.registered}"])
     if parts.suffix in GOV_SUFFIXES:
         return NameVerdict(shown, "benign", 0.0, None, [f"gov-cn-restricted:{parts.suffix}"])
+    if not FOREIGN_GOV_LABELS.isdisjoint(parts.suffix.split(".")):
+        return NameVerdict(shown, "benign", 0.0, None, [f"gov-suffix-restricted:{parts.suffix}"])
     return _score(index, watchlist, host, parts)
 
 
@@ -118,6 +121,7 @@ def _score(index: NameIndex, watchlist: Watchlist, host: hostnames.Host,
         del signals["gov-token:gov"]  # the same "gov" already counted as a gov.cn trick
     if label in index.host_labels:
         hit("official-label", label, index.host_labels[label])
+        signals.pop(f"token:{label}", None)  # the same label, counted once
     regions = {key.split(":", 1)[1] for key in signals if key.startswith("region:")}
     if regions:
         for key, (_, sites) in list(signals.items()):
@@ -143,6 +147,8 @@ def _plainly_benign(index: NameIndex, name: str) -> bool:
     rules = index.suffix_rules
     if name in rules or (f"*.{name.partition('.')[2]}" in rules and f"!{name}" not in rules):
         return False  # the whole name is a public suffix: let the full path reject it
+    if last in FOREIGN_GOV_LABELS or head.rpartition(".")[2] in FOREIGN_GOV_LABELS:
+        return False  # a government suffix: the full path says so in its reasons
     folded = index.glyphs.fold(head)
     if "gov" in folded:
         return False
@@ -216,8 +222,7 @@ def _piece(index: NameIndex, piece: str, raw: str, hit) -> None:
         else:
             _token(index, token, hit)
     if index.seg_re.fullmatch(piece):
-        for match in index.any_re.finditer(piece):
-            token = match.group()
+        for token in _segment(index, piece):
             if index.tokens[token].kind == "brand":
                 brand_found = True
                 hit("brand" if token in raw else "homoglyph", token,
@@ -231,6 +236,33 @@ def _piece(index: NameIndex, piece: str, raw: str, hit) -> None:
     core = _core(index, piece)
     if core != piece and len(core) >= 4:
         _near(index, core, hit)
+
+
+def _segment(index: NameIndex, piece: str) -> list[str]:
+    """The tokens a label is made of (digits between them skipped), fewest tokens first.
+
+    Only called once the segmentation regex has matched, so a split always exists; the
+    regex cannot say which (jsjst is js + jst, not jsj + st).
+    """
+    tokens, longest = index.tokens, index.longest_token
+    best: list[list[str] | None] = [None] * (len(piece) + 1)
+    best[0] = []
+    for end in range(1, len(piece) + 1):
+        for start in range(max(0, end - longest), end):
+            done = best[start]
+            if done is None:
+                continue
+            word = piece[start:end]
+            if word in tokens:
+                found = [*done, word]
+            elif word.isdigit():
+                found = done
+            else:
+                continue
+            current = best[end]
+            if current is None or len(found) < len(current):
+                best[end] = found
+    return best[-1] or []
 
 
 def _core(index: NameIndex, piece: str) -> str:
@@ -260,7 +292,7 @@ def _near(index: NameIndex, text: str, hit) -> bool:
 def _nearest(index: NameIndex, text: str) -> str | None:
     """The brand at edit distance 1 (2 for brands of 12+ letters), transpositions counting 1.
 
-    One edit touches at most two neighbouring positions, so against a brand of 5+ letters it
+    One edit touches at most two neighbouring positions, so against a brand of 6+ letters it
     leaves the first two or the last two characters in place: the candidates are the few
     brands of about the same length sharing either pair.
     """
