@@ -148,6 +148,8 @@ def test_decisions_roles_training_labels_and_audit(store, app) -> None:  # noqa:
         assert post(analyst, a_csrf, action="confirm", ids=g2, category="guazheng"
                     ).status_code == 303
         assert post(analyst, a_csrf, action="confirm", ids=f1).status_code == 400  # no category
+        nothing = analyst.post("/decisions", data={"csrf_token": a_csrf, "action": "dismiss"})
+        assert nothing.status_code == 400 and "没有选择任何条目" in nothing.text
         assert post(analyst, a_csrf, action="dismiss", ids=b1).status_code == 303
         # bulk: two items in one request
         assert post(analyst, a_csrf, action="escalate", ids=[e1, f1]).status_code == 303
