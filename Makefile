@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/domains.py
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/review.py
 	$(BIN)/python bench/distributed.py --rounds 3
 	$(BIN)/python bench/distributed.py --rounds 3 --polite 0.1

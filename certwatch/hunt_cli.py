@@ -49,23 +49,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="capture the official sites again and replace their fingerprints")
 
 
-@contextmanager
-def resolver_for(config: Config, choice: str = "auto") -> Iterator[object]:
-    """The resolver for a hunt; a sandbox one brings up (or reaches) the sandbox web."""
-    from classifiers.lookalike.resolve import StaticResolver, SystemResolver
-
+def resolver_choice(config: Config, choice: str = "auto") -> str:
+    """`sandbox` or `system`, from --resolver, CERTWATCH_RESOLVER and CERTWATCH_SANDBOX."""
     if choice == "auto":
         choice = os.environ.get("CERTWATCH_RESOLVER") or "auto"
     if choice not in RESOLVERS:
         raise HuntError(f"CERTWATCH_RESOLVER={choice!r}: expected one of {', '.join(RESOLVERS)}")
     if choice == "auto":
         choice = "system" if config.sandbox == "off" else "sandbox"
-    if choice == "system":
-        yield SystemResolver()
-        return
-    if config.sandbox == "off":
+    if choice == "sandbox" and config.sandbox == "off":
         raise HuntError("the sandbox resolver needs the sandbox web, but CERTWATCH_SANDBOX=off; "
                         "use --resolver system for real DNS")
+    return choice
+
+
+@contextmanager
+def resolver_for(config: Config, choice: str = "auto") -> Iterator[object]:
+    """The resolver for a hunt; a sandbox one brings up (or reaches) the sandbox web."""
+    from classifiers.lookalike.resolve import StaticResolver, SystemResolver
+
+    if resolver_choice(config, choice) == "system":
+        yield SystemResolver()
+        return
     from certwatch.sandbox_proc import sandbox_for
     from crawlers.sandbox_map import sandbox_host_map
 
@@ -87,6 +92,7 @@ def run_hunt(config: Config, feeds: Sequence[Path], *, fetch: bool = True,
     for feed in feeds:
         if not feed.is_file():
             raise HuntError(f"--feed {feed}: no such file")
+    resolver = resolver_choice(config, resolver)  # fail before any work
     config.ensure_dirs()
     engine = open_store(config.db_url)
     extra = user_watchlist_path(config.home)

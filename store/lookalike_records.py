@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.clock import as_utc, iso
@@ -36,29 +36,43 @@ class CandidateSeen:
 def upsert_candidates(
     engine: Engine, seen: Iterable[CandidateSeen], at: datetime
 ) -> dict[str, int]:
-    """Insert new candidates and refresh known ones in one transaction; domain -> id."""
+    """Insert new candidates and refresh known ones in one transaction; domain -> id.
+
+    Bulk statements, not ORM objects: a hunt records ten thousand permutations at a time.
+    The first origin is kept; a resolution of None ("not tried") keeps the stored one.
+    """
     rows = {c.domain: c for c in seen}
+    ids: dict[str, int] = {}
     with Session(engine) as session, session.begin():
-        existing: dict[str, LookalikeCandidate] = {}
         names = list(rows)
         for start in range(0, len(names), 500):  # keep IN lists small for every backend
             chunk = names[start : start + 500]
-            existing.update((r.domain, r) for r in session.scalars(
-                select(LookalikeCandidate).where(LookalikeCandidate.domain.in_(chunk))))
-        for domain, c in rows.items():
-            row = existing.get(domain)
-            if row is None:
-                row = LookalikeCandidate(domain=domain, origin=c.origin, origin_detail=c.detail,
-                                         first_seen=at)
-                session.add(row)
-                existing[domain] = row
-            row.last_seen = at
-            row.name_label, row.name_score = c.name_label, c.name_score
-            row.name_imitates, row.name_reasons = c.name_imitates, list(c.name_reasons)
-            if c.resolves is not None or row.resolves is None:
-                row.resolves, row.addresses = c.resolves, list(c.addresses)
-        session.flush()
-        return {domain: existing[domain].id for domain in rows}
+            ids.update((domain, row_id) for row_id, domain in session.execute(
+                select(LookalikeCandidate.id, LookalikeCandidate.domain)
+                .where(LookalikeCandidate.domain.in_(chunk))))
+
+        def values(c: CandidateSeen) -> dict[str, Any]:
+            return {"last_seen": at, "name_label": c.name_label, "name_score": c.name_score,
+                    "name_imitates": c.name_imitates, "name_reasons": list(c.name_reasons)}
+
+        def resolution(c: CandidateSeen) -> dict[str, Any]:
+            return {"resolves": c.resolves, "addresses": list(c.addresses)}
+
+        refreshed = [c for d, c in rows.items() if d in ids]
+        fresh = [{**values(c), **resolution(c), "domain": d, "origin": c.origin,
+                  "origin_detail": c.detail, "first_seen": at}
+                 for d, c in rows.items() if d not in ids]
+        if fresh:
+            inserted = session.execute(
+                insert(LookalikeCandidate).returning(LookalikeCandidate.id,
+                                                     LookalikeCandidate.domain), fresh)
+            ids.update((domain, row_id) for row_id, domain in inserted)
+        for tried in (True, False):
+            batch = [{"id": ids[c.domain], **values(c), **(resolution(c) if tried else {})}
+                     for c in refreshed if (c.resolves is not None) == tried]
+            if batch:
+                session.execute(update(LookalikeCandidate), batch)
+    return {domain: ids[domain] for domain in rows}
 
 
 def add_capture(engine: Engine, candidate_id: int, fields: dict[str, Any]) -> int:
@@ -82,7 +96,7 @@ def add_verdict(engine: Engine, candidate_id: int, capture_id: int | None, at: d
 
 
 def latest_capture(engine: Engine, domain: str) -> dict[str, Any] | None:
-    """The newest capture of `domain`: its files with paths and SHA-256s, or None.
+    """The newest capture of `domain` (ASCII/punycode form) with its files and SHA-256s, or None.
 
     {"domain", "captured_at", "url", "final_url", "status", "title", "directory",
      "canary_result", "canary_number", "screenshot": {"path", "sha256"}, "dom": {…},

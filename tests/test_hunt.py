@@ -110,3 +110,16 @@ def test_check_domain_fetch_contract(tmp_path: Path) -> None:
     assert "page-not-resolving" in results["mohurd-cx.com"]["reasons"]
     engine = open_store(f"sqlite:///{tmp_path / 'certwatch.db'}")
     assert latest_capture(engine, "zlaq-mohurd.cn")["canary_result"] == "valid"
+
+
+def test_resolver_choices_fail_clearly(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.txt"
+    feed.write_text("zlaq-mohurd.cn\n", "utf-8")
+    off = certwatch("hunt", "--feed", str(feed), "--resolver", "sandbox", home=tmp_path,
+                    env={"CERTWATCH_SANDBOX": "off"}, check=False)
+    assert off.returncode == 2 and "CERTWATCH_SANDBOX=off" in off.stderr
+    bogus = certwatch("hunt", "--feed", str(feed), home=tmp_path,
+                      env={"CERTWATCH_RESOLVER": "bogus"}, check=False)
+    assert bogus.returncode == 2 and "CERTWATCH_RESOLVER='bogus'" in bogus.stderr
+    for proc in (off, bogus):
+        assert "Traceback" not in proc.stderr and proc.stderr.count("error:") == 1

@@ -115,6 +115,7 @@ def test_hostile_lookalike(world: World) -> None:
     landing = visit.landing
     assert landing.final_url.endswith("/cx/index.html") and len(landing.redirects) >= 3
     assert landing.dialogs and landing.popups and "page-hostile" in sig.reasons
+    assert any(url.startswith("http://203.0.113.7/") for url in landing.blocked)  # never sent
     assert visit.query_form and visit.query_form["scripted"]  # the form is built by a script
     assert sig.emblem and sig.emblem["matched"]  # the emblem at 72 px under another name
     assert sig.canary == canary.VALID
@@ -141,7 +142,8 @@ def test_genuine_other_department_and_training_site_are_not_flagged(world: World
 def test_unmapped_host_does_not_resolve(world: World) -> None:
     sig = world.signals["nowhere.example.cn"]
     assert not sig.live and sig.reasons == ["page-unreachable"]
-    assert "ERR_NAME_NOT_RESOLVED" in world.visits["nowhere.example.cn"].landing.error
+    error = world.visits["nowhere.example.cn"].landing.error
+    assert "ERR_BLOCKED_BY_CLIENT" in error or "ERR_NAME_NOT_RESOLVED" in error, error
 
 
 def test_exchange_is_kept_with_hashes(world: World) -> None:
@@ -156,6 +158,10 @@ def test_exchange_is_kept_with_hashes(world: World) -> None:
     check = subprocess.run(["sha256sum", "-c", "manifest.sha256"], cwd=root,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+    record = json.loads((root / "capture.json").read_text("utf-8"))
+    assert record["environment"]["browser"].startswith("Chromium ")
+    assert record["environment"]["host_map"] == "loopback-only"
+    assert record["started_at"] <= record["finished_at"]
     exchange = json.loads((root / "canary-exchange.json").read_text("utf-8"))
     assert exchange["outcome"] == "valid" and exchange["submitted_at"] <= exchange["finished_at"]
     document = next(e for e in exchange["exchanges"] if e["resource_type"] == "document")

@@ -14,6 +14,7 @@ whatever it is given, answers that the certificate is valid. Why the canary cann
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ def added_lines(before: str, after: str) -> str:
 _SUBMIT_WORDS = re.compile(r"查\s*询|搜\s*索|提\s*交|验\s*证|核\s*验|确\s*定|search|query|submit",
                            re.I)
 MAX_ANSWER_CHARS = 2_000
+ANSWER_TIMEOUT_MS = 10_000  # how long a site may take to answer before the answer is "unclear"
+# True once the page shows something new (an XHR answer written into the page); a navigation
+# destroys the context instead, which ends the wait as well.
+_CHANGED_JS = "b => !!document.body && document.body.innerText !== b"
 EXCHANGE_TYPES = frozenset({"document", "xhr", "fetch"})
 
 
@@ -170,6 +175,9 @@ def run_probe(watch, form: dict, canary: Canary, out) -> CanaryResult:  # noqa: 
         page.on("response", keep)
         submitted_at = iso(utcnow())
         _submit(page, form, kinds)
+        with contextlib.suppress(PlaywrightError):
+            page.wait_for_function(_CHANGED_JS, arg=before, timeout=ANSWER_TIMEOUT_MS,
+                                   polling=100)
         watch.settle()
         after = page.evaluate("() => document.body ? document.body.innerText : ''")
         out.write("canary-after.png", capture.screenshot(page))

@@ -153,6 +153,7 @@ class PageCapture:
     claims: icp.Claims = field(default_factory=icp.Claims)
     dialogs: list[dict[str, str]] = field(default_factory=list)
     popups: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
     screenshot: FileRecord | None = None
     dom: FileRecord | None = None
     error: str | None = None
@@ -163,6 +164,7 @@ class PageCapture:
             "final_url": self.final_url, "status": self.status, "redirects": self.redirects,
             "title": self.title, "forms": self.forms, "images": self.images,
             "claims": self.claims.as_json(), "dialogs": self.dialogs, "popups": self.popups,
+            "blocked": self.blocked,
             "screenshot": self.screenshot.as_json() if self.screenshot else None,
             "dom": self.dom.as_json() if self.dom else None, "error": self.error,
         }
@@ -200,18 +202,57 @@ class BrowserSession:
     def version(self) -> str:
         return self._browser.version if self._browser else ""
 
+    def environment(self) -> dict[str, Any]:
+        """The capture environment for the record (GUIDE.md §2: tools, versions, settings)."""
+        import platform
+        import socket
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as package_version
+
+        def version_of(name: str) -> str:
+            try:
+                return package_version(name)
+            except PackageNotFoundError:
+                return "unknown"
+
+        return {"tool": f"certwatch {version_of('certwatch')}",
+                "playwright": version_of("playwright"), "browser": f"Chromium {self.version}",
+                "user_agent": USER_AGENT, "viewport": VIEWPORT, "locale": "zh-CN",
+                "timezone": "Asia/Shanghai", "host": socket.gethostname(),
+                "os": platform.platform(),
+                "host_map": "loopback-only" if self.hostmap and self.hostmap.loopback_only
+                else ("mapped" if self.hostmap else "system resolver")}
+
     @contextmanager
     def page(self) -> Iterator[Any]:
         context = self._browser.new_context(
             viewport=VIEWPORT, user_agent=USER_AGENT, locale="zh-CN",
             timezone_id="Asia/Shanghai", accept_downloads=False, service_workers="block")
         context.set_default_timeout(NAV_TIMEOUT_MS)
+        blocked: list[str] = []
+        if self.hostmap is not None and self.hostmap.loopback_only:
+            # Resolver rules do not cover literal IP addresses; refuse those here, so a
+            # hostile page cannot reach past the host map whatever it links to.
+            context.route("**/*", lambda route: self._guard(route, blocked))
         page = context.new_page()
         watch = PageWatch(page)
+        watch.blocked = blocked
         try:
             yield watch
         finally:
             context.close()
+
+
+    def _guard(self, route: Any, blocked: list[str]) -> None:
+        from urllib.parse import urlsplit
+
+        url = route.request.url
+        if self.hostmap.allowed(urlsplit(url).hostname):
+            route.continue_()
+        else:
+            if len(blocked) < 50:
+                blocked.append(url[:300])
+            route.abort("blockedbyclient")
 
 
 class PageWatch:
@@ -224,6 +265,7 @@ class PageWatch:
         self.image_bytes: dict[str, bytes] = {}  # bodies read once, reused on later pages
         self.dialogs: list[dict[str, str]] = []
         self.popups: list[str] = []
+        self.blocked: list[str] = []  # requests refused by the host map (sandbox mode)
         self.last_status: int | None = None
         page.on("response", self._on_response)
         page.on("dialog", self._on_dialog)
@@ -289,6 +331,7 @@ def capture(watch: PageWatch, url: str | None, out: CaptureDir, prefix: str) -> 
     except PlaywrightError as exc:
         result.error = result.error or _short(exc)
     result.dialogs, result.popups = list(watch.dialogs), list(watch.popups)
+    result.blocked = list(watch.blocked)
     return result
 
 

@@ -113,13 +113,27 @@ class Hunter:
             return checked
         if not live:
             return checked
+        from playwright.sync_api import Error as PlaywrightError
+
         from classifiers.lookalike.capture import BrowserSession
 
         with BrowserSession(self.resolver.host_map()) as session:
             fingerprints = self.fingerprints(session)
             for n, item in enumerate(live, 1):
                 out_dir = self._new_dir(item.domain)
-                visit = pages.visit(session, item.domain, out_dir)
+                res = resolutions[item.domain]
+                meta = {"origin": item.origin, "detail": item.detail,
+                        "resolver": self.resolver.name, "addresses": list(res.addresses),
+                        "name_verdict": item.name.as_json()}
+                try:
+                    visit = pages.visit(session, item.domain, out_dir, meta=meta)
+                except PlaywrightError as exc:  # one broken site must not end the hunt
+                    why = str(exc).strip().splitlines()[0][:200]
+                    verdict = pages.combine(item.name, None,
+                                            ("page-check-failed", f"页面检查失败：{why}"))
+                    checked.append(self._store(item, res, verdict, ids, None))
+                    self.progress(f"[{n}/{len(live)}] {item.domain}: page check failed: {why}")
+                    continue
                 page = pages.signals(visit, fingerprints, prefer=item.name.imitates)
                 verdict = pages.combine(item.name, page)
                 row = self._store(item, resolutions[item.domain], verdict, ids, visit)

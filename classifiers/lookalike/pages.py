@@ -60,8 +60,12 @@ class Visit:
 
 
 def visit(session: BrowserSession, domain: str, out_dir: Path, probe: bool = True,
-          token: int | None = None) -> Visit:
-    """Capture the site's landing and query pages and (when `probe`) run the canary."""
+          token: int | None = None, meta: dict[str, Any] | None = None) -> Visit:
+    """Capture the site's landing and query pages and (when `probe`) run the canary.
+
+    `meta` (how the domain was found and resolved) goes into capture.json with the
+    environment, started/finished times and every page's record."""
+    started = iso(utcnow())
     out = CaptureDir(out_dir)
     with session.page() as watch:
         landing = capture(watch, f"http://{domain}/", out, "landing")
@@ -78,7 +82,8 @@ def visit(session: BrowserSession, domain: str, out_dir: Path, probe: bool = Tru
         if probe and form is not None:
             result.canary = canary_mod.run_probe(watch, form, canary_mod.make_canary(token), out)
     out.write_json("capture.json", {
-        "domain": domain, "browser": session.version,
+        "domain": domain, "started_at": started, "finished_at": iso(utcnow()),
+        "environment": session.environment(), "meta": meta or {},
         "pages": [p.as_json() for p in result.pages],
         "query_form": form, "canary": result.canary.as_json()})
     result.manifest = out.seal()
@@ -153,7 +158,8 @@ def is_gov_cn(domain: str) -> bool:
 
 def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None = None
             ) -> PageSignals:
-    """Score the visit against the fingerprints (the one `prefer`red by the name, else best)."""
+    """Score the visit against the closest fingerprint (`prefer`, the host the name imitates,
+    wins a near tie); a site that has a fingerprint of its own is compared with that."""
     if not v.live:
         dead = PageSignals(live=False)
         dead.add("page-unreachable", f"页面无法打开：{v.landing.error or '无响应'}")
@@ -169,11 +175,10 @@ def signals(v: Visit, fingerprints: dict[str, Fingerprint], prefer: str | None =
                         tuple(dict.fromkeys(c for p in v.pages for c in p.claims.gongan)))
     own = fingerprints.get(v.domain)
     candidates = [own] if own else list(fingerprints.values())
-    best, best_key = None, (-1.0, -1.0)
-    for fp in candidates:
-        key = (1.0 if fp.domain == prefer else 0.0,
-               max(similarity.title_similarity(t, fp.titles) for t in titles)
-               + similarity.containment(mine, fp.shingles))
+    best, best_key = None, -1.0
+    for fp in sorted(candidates, key=lambda f: f.domain):
+        key = (max(similarity.title_similarity(t, fp.titles) for t in titles)
+               + similarity.containment(mine, fp.shingles) + (0.05 if fp.domain == prefer else 0))
         if key > best_key:
             best, best_key = fp, key
     weights: list[float] = []

@@ -5,8 +5,9 @@ What it throws at a page analyser, each a trick seen on real fakes:
 - the query form does not exist in the HTML: a script builds it (odd field names `q1`, `q2`),
   and the button POSTs JSON to `/api/verify` with fetch(), then writes the answer into the page;
 - an `alert()`, a `window.open` pop-up, a disabled context menu, an `onbeforeunload` prompt, an
-  iframe to a tracker host that does not exist, and ~2,000 hidden keyword-stuffing blocks inside
-  unclosed tags;
+  iframe to a tracker host that does not exist, a beacon image on a literal IP address (which
+  host-resolver rules do not cover), and ~2,000 hidden keyword-stuffing blocks inside unclosed
+  tags;
 - the national emblem, re-sized (72 px instead of the official 96 px) under another file name.
 Any number is "证书有效" with an invented holder.
 """
@@ -23,6 +24,7 @@ from sandbox.render.page import JSON_UTF8, SANDBOX_NOTE, Page, Query, html_page,
 TITLE = "特种作业操作证查询-中华人民共和国应急管理部"
 STUFFING_BLOCKS = 2000
 TRACKER = "http://stat.cnzz-tracker.example/core.php?id=1279"
+BEACON = "http://203.0.113.7/collect?site=tzzy"  # a literal IP: no resolver rule applies
 
 SCRIPT = """
 document.oncontextmenu = function () { return false; };
@@ -77,6 +79,7 @@ def _index() -> str:
         "<b>中华人民共和国应急管理部 特种作业操作证查询</b></div>"
         '<noscript>请开启JavaScript后查询</noscript><div id="app"></div>'
         f'<iframe src="{TRACKER}" width="0" height="0" style="display:none"></iframe>'
+        f'<img src="{BEACON}" width="1" height="1" alt="">'
         '<marquee>全国联网 官网可查 当天出证 微信：tzzy-kefu</marquee>'
         f"{_stuffing()}<script>{SCRIPT}</script></body></html>"
     )
