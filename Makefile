@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/evidence_capture.py --rounds 9
 	$(BIN)/python bench/domains.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/review.py
 	$(BIN)/python bench/distributed.py --rounds 3
 	$(BIN)/python bench/distributed.py --rounds 3 --polite 0.1
 

@@ -94,11 +94,22 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
     app.state.facet_options = {"region": [], "cert": []}
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    from review.routes import audit, auth, contacts, dashboard, decisions, listings, queue
+    from review.routes import (
+        audit,
+        auth,
+        contacts,
+        dashboard,
+        decisions,
+        evidence,
+        listings,
+        queue,
+        sites,
+        users,
+    )
     from review.routes import summary as summary_routes
 
     for module in (auth, queue, listings, contacts, decisions, dashboard, summary_routes,
-                   audit):
+                   audit, users, evidence, sites):
         app.include_router(module.router)
 
     @app.middleware("http")

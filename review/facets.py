@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from store.models import Listing
@@ -14,6 +14,7 @@ from store.review_models import ReviewFacet
 log = logging.getLogger(__name__)
 SIG = "_sig"
 BATCH = 2000
+ANALYZE_AFTER = 5000
 
 
 def province(region: str | None) -> str | None:
@@ -64,6 +65,11 @@ def sync_listing_facets(engine: Engine) -> int:
                            for f, v in facets_of(attributes)]
             session.execute(insert(ReviewFacet), values)
         log.debug("facets synced for %d listings", start + len(ids))
+    if len(stale) >= ANALYZE_AFTER:
+        # A big first build changes the table's shape: fresh statistics let the planner
+        # drive facet filters from the index instead of guessing.
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE review_facets"))
     return len(stale)
 
 

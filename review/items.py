@@ -11,4 +11,8 @@ def item_table(kind: str) -> InstrumentedAttribute | None:
     """The id column of the table holding items of `kind`."""
     if kind == "listing":
         return Listing.id
+    if kind == "site":
+        from store.lookalike_models import LookalikeCandidate
+
+        return LookalikeCandidate.id
     return None

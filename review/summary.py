@@ -21,7 +21,10 @@ from store.review_models import STATUSES, ReviewCase, ReviewFacet
 
 TITLE = "工程建设领域“挂证”、假证及考试作弊等违法违规线索处理情况汇总表"
 UNKNOWN_REGION = "未识别地区"
-CATEGORY_ORDER = ("guazheng", "fake_cert", "exam_fraud", "benign")
+SITE_CATEGORY = "lookalike_site"
+CATEGORY_ORDER = ("guazheng", "fake_cert", "exam_fraud", SITE_CATEGORY, "benign")
+SITE_REGION = "（网站，不分地区）"
+CATEGORY_NAMES = {**LABELS_ZH, SITE_CATEGORY: "假冒政府网站"}
 
 
 @dataclass
@@ -38,7 +41,8 @@ class SummaryTable:
         out = []
         for region, category, counts in self.rows:
             values = [counts.get(s, 0) for s in STATUSES]
-            out.append([region, LABELS_ZH.get(category, category), *values, sum(values)])
+            out.append([region, CATEGORY_NAMES.get(category, category), *values,
+                        sum(values)])
         totals = [sum(r[2 + i] for r in out) for i in range(len(STATUSES) + 1)]
         out.append(["合计", "", *totals])
         return out
@@ -67,10 +71,35 @@ def build_summary(session: Session, date_from: date, date_to: date) -> SummaryTa
         cat = "benign" if st == "dismissed" else (cat or "benign")
         grouped.setdefault((reg, cat), {}).setdefault(st, 0)
         grouped[(reg, cat)][st] += int(n)
+    _add_sites(session, start, end, grouped)
     order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
     rows = sorted(((r, c, counts) for (r, c), counts in grouped.items()),
-                  key=lambda x: (x[0] == UNKNOWN_REGION, x[0], order.get(x[1], 9)))
+                  key=lambda x: (x[0] in (UNKNOWN_REGION, SITE_REGION), x[0] == SITE_REGION,
+                                 x[0], order.get(x[1], 9)))
     return SummaryTable(date_from=date_from, date_to=date_to, rows=rows)
+
+
+def _add_sites(session: Session, start: datetime, end: datetime,
+               grouped: dict[tuple[str, str], dict[str, int]]) -> None:
+    """Lookalike government sites (the 贵阳 notice's 假冒监管网站): one row per status."""
+    from store.lookalike_models import LookalikeCandidate, LookalikeVerdict
+
+    latest = (select(LookalikeVerdict.candidate_id, func.max(LookalikeVerdict.id).label("vid"))
+              .group_by(LookalikeVerdict.candidate_id).subquery())
+    status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
+    rows = session.execute(
+        select(status, func.count()).select_from(LookalikeCandidate)
+        .join(latest, latest.c.candidate_id == LookalikeCandidate.id)
+        .join(LookalikeVerdict, LookalikeVerdict.id == latest.c.vid)
+        .outerjoin(ReviewCase, and_(ReviewCase.kind == "site",
+                                    ReviewCase.item_id == LookalikeCandidate.id))
+        .where(LookalikeCandidate.first_seen >= start, LookalikeCandidate.first_seen < end,
+               or_(LookalikeVerdict.label == "lookalike", ReviewCase.id.is_not(None)))
+        .group_by(status)).all()
+    for st, n in rows:
+        cat = "benign" if st == "dismissed" else SITE_CATEGORY
+        bucket = grouped.setdefault((SITE_REGION, cat), {})
+        bucket[st] = bucket.get(st, 0) + int(n)
 
 
 def _preamble(table: SummaryTable, who: str) -> list[list[str]]:

@@ -111,19 +111,28 @@ def test_post_without_csrf_token_is_rejected(store, app) -> None:  # noqa: ANN00
                            {"i": lid}) == 0
 
 
-def test_login_rate_limit(app) -> None:  # noqa: ANN001
-    with _client(app) as client:
-        for _ in range(3):
-            token = re.search(r'name="csrf_token" value="([^"]+)"',
-                              client.get("/login").text).group(1)
-            bad = client.post("/login", data={"name": "root", "password": "wrong-password",
-                                              "csrf_token": token})
-            assert bad.status_code == 401 and "用户名或密码错误" in bad.text
+def test_login_rate_limit(store, app) -> None:  # noqa: ANN001
+    from review.users import add_user
+
+    add_user(store[0], "limited", "analyst", "limited-password-1", actor="test")
+
+    def attempt(client: TestClient, password: str):  # noqa: ANN202
         token = re.search(r'name="csrf_token" value="([^"]+)"',
                           client.get("/login").text).group(1)
-        blocked = client.post("/login", data={"name": "root", "password": "root-password-123",
-                                              "csrf_token": token}, follow_redirects=False)
+        return client.post("/login", data={"name": "limited", "password": password,
+                                           "csrf_token": token}, follow_redirects=False)
+
+    with _client(app) as client:
+        for _ in range(3):
+            bad = attempt(client, "wrong-password")
+            assert bad.status_code == 401 and "用户名或密码错误" in bad.text
+        blocked = attempt(client, "limited-password-1")  # right password, still refused
         assert blocked.status_code == 429 and "次数过多" in blocked.text
+    engine, _ = store
+    with engine.connect() as conn:
+        actions = [r[0] for r in conn.execute(text(
+            "SELECT action FROM audit_log WHERE object_id = 'limited' ORDER BY id"))]
+    assert actions == ["user.add", *["login.failed"] * 3, "login.blocked"]
 
 
 def test_decisions_roles_training_labels_and_audit(store, app) -> None:  # noqa: ANN001
@@ -139,6 +148,8 @@ def test_decisions_roles_training_labels_and_audit(store, app) -> None:  # noqa:
         assert post(analyst, a_csrf, action="confirm", ids=g2, category="guazheng"
                     ).status_code == 303
         assert post(analyst, a_csrf, action="confirm", ids=f1).status_code == 400  # no category
+        nothing = analyst.post("/decisions", data={"csrf_token": a_csrf, "action": "dismiss"})
+        assert nothing.status_code == 400 and "没有选择任何条目" in nothing.text
         assert post(analyst, a_csrf, action="dismiss", ids=b1).status_code == 303
         # bulk: two items in one request
         assert post(analyst, a_csrf, action="escalate", ids=[e1, f1]).status_code == 303
@@ -167,6 +178,26 @@ def test_decisions_roles_training_labels_and_audit(store, app) -> None:  # noqa:
         row = conn.execute(text("SELECT before, after, actor FROM audit_log WHERE object_id = :i "
                                 "AND action = 'decision.close'"), {"i": str(e1)}).one()
     assert "escalated" in str(row[0]) and "closed" in str(row[1]) and row[2] == "sam"
+
+
+def test_only_admins_manage_accounts_and_deactivation_ends_sessions(store, app) -> None:  # noqa: ANN001
+    engine, _ = store
+    with engine.connect() as conn:
+        sam_id = conn.scalar(text("SELECT id FROM review_users WHERE name = 'sam'"))
+    with _client(app) as analyst, _client(app) as admin, _client(app) as sam:
+        a_csrf, root_csrf = login(analyst, "alice"), login(admin, "root")
+        login(sam, "sam")
+        assert analyst.get("/users").status_code == 403
+        assert analyst.post(f"/users/{sam_id}/active", data={"active": "0", "csrf_token": a_csrf}
+                            ).status_code == 403
+        assert "sam" in admin.get("/users").text
+        off = admin.post(f"/users/{sam_id}/active", data={"active": "0", "csrf_token": root_csrf},
+                         follow_redirects=False)
+        assert off.status_code == 303
+        assert sam.get("/queue", follow_redirects=False).status_code == 303  # logged out
+        admin.post(f"/users/{sam_id}/active", data={"active": "1", "csrf_token": root_csrf})
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'user.active'")) == 2
 
 
 def test_open_question_after_a_confirmation_leaves_training(store, app) -> None:  # noqa: ANN001

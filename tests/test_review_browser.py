@@ -164,3 +164,27 @@ def test_browser_source_listing_shows_its_crawl_time_screenshot(page) -> None:  
     page.wait_for_function("document.querySelector('figure.screenshot img').complete")
     assert image.evaluate("img => img.naturalWidth") > 100
     assert not page.console_errors
+
+
+def test_confirmed_case_exports_a_verifiable_evidence_packet(page, tmp_path: Path) -> None:  # noqa: ANN001
+    from reports.evidence.verify import verify_packet
+
+    page.goto("/queue?label=guazheng&source=tieba&status=pending")
+    page.locator("a.title").first.click()
+    page.wait_for_url(re.compile(r"/listings/\d+$"))
+    assert page.locator("#export-evidence").count() == 0  # not confirmed: no button
+    page.select_option("#decide select[name=action]", "confirm")
+    page.select_option("#decide select[name=category]", "guazheng")
+    page.click("#decide button[type=submit]")
+    page.wait_for_url(re.compile(r"done=1"))
+    page.set_default_timeout(240_000)  # signing, PDF cover sheet, WACZ validation
+    page.click("#export-evidence button")
+    page.wait_for_url(re.compile(r"packet=.+\.wacz"))
+    with page.expect_download() as info:
+        page.locator("ul.packets a").first.click()
+    packet = tmp_path / info.value.suggested_filename
+    info.value.save_as(packet)
+    verdict = verify_packet(packet)
+    assert verdict.ok, verdict
+    page.goto("/audit?action=evidence.export")
+    assert page.locator('tr[data-action="evidence.export"]').count() == 1

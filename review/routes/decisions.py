@@ -22,13 +22,14 @@ MAX_BULK = 500
 @router.post("/decisions")
 def post_decision(request: Request, db: Db, user: User,
                   action: Annotated[Action, Form()],
-                  ids: Annotated[list[int], Form()],
+                  ids: Annotated[list[int] | None, Form()] = None,
                   kind: Annotated[Kind, Form()] = "listing",
                   category: Annotated[Category, Form()] = "",
                   note: Annotated[str, Form(max_length=4000)] = "",
                   csrf_token: Annotated[str, Form(max_length=200)] = "",
                   next: Annotated[str, Form(max_length=500)] = "/queue") -> Response:
     require_csrf(request, user, csrf_token)
+    ids = ids or []  # nothing ticked: decide() answers with a message, not a 422
     if len(ids) > MAX_BULK or any(not 1 <= i <= 2**31 - 1 for i in ids):
         return render(request, "error.html",
                       {"status": 400, "message": f"一次最多处理 {MAX_BULK} 条。"},

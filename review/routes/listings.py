@@ -11,6 +11,7 @@ from review import audit
 from review.captures import latest_screenshot, record_block
 from review.deps import Db, User, client_of, render
 from review.detail import listing_detail
+from review.evidence import exportable, packets_of
 
 router = APIRouter(tags=["listings"])
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -27,8 +28,11 @@ def listing_page(request: Request, db: Db, user: User, listing_id: ItemId) -> Re
         return render(request, "error.html", {"status": 404, "message": "没有这条广告。"},
                       status=404, user=user)
     shot = latest_screenshot(request.app.state.engine, listing_id, request.app.state.home)
+    packets = packets_of(db, "listing", listing_id)
     return render(request, "listing.html", {**detail, "here": f"/listings/{listing_id}",
-                                            "screenshot": shot}, user=user)
+                                            "screenshot": shot, "packets": packets,
+                                            "exportable": exportable(detail["case"])},
+                  user=user)
 
 
 @router.get("/listings/{listing_id}/screenshot")

@@ -1,0 +1,103 @@
+"""Lookalike government sites in the review queue: latest verdict per candidate domain,
+and the detail with the capture's screenshot beside the official site's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import and_, exists, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from store.lookalike_models import LookalikeCandidate, LookalikeCapture, LookalikeVerdict
+from store.review_models import STATUSES, ReviewCase
+
+PAGE_SIZE = 50
+SITE_LABELS = ("lookalike", "all")
+
+
+@dataclass(frozen=True)
+class SiteFilter:
+    label: str = "lookalike"
+    status: str | None = None
+    q: str | None = None
+    min_score: float | None = None
+    page: int = 1
+
+
+def _latest():  # noqa: ANN202 - subquery
+    return (select(LookalikeVerdict.candidate_id, func.max(LookalikeVerdict.id).label("vid"))
+            .group_by(LookalikeVerdict.candidate_id).subquery())
+
+
+def _status_clause(status: str):  # noqa: ANN202 - SQL expression
+    case = aliased(ReviewCase)
+    if status == "pending":
+        return ~exists().where(case.kind == "site", case.item_id == LookalikeCandidate.id,
+                               case.status != "pending")
+    return LookalikeCandidate.id.in_(select(case.item_id).where(case.kind == "site",
+                                                                case.status == status))
+
+
+def _base(flt: SiteFilter, *columns):  # noqa: ANN001, ANN202
+    latest = _latest()
+    stmt = (select(*columns).select_from(LookalikeCandidate)
+            .join(latest, latest.c.candidate_id == LookalikeCandidate.id)
+            .join(LookalikeVerdict, LookalikeVerdict.id == latest.c.vid)
+            .outerjoin(ReviewCase, and_(ReviewCase.kind == "site",
+                                        ReviewCase.item_id == LookalikeCandidate.id)))
+    if flt.label != "all":
+        stmt = stmt.where(LookalikeVerdict.label == flt.label)
+    if flt.min_score is not None:
+        stmt = stmt.where(LookalikeVerdict.score >= flt.min_score)
+    if flt.q:
+        like = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(LookalikeCandidate.domain.like(like, escape="\\"),
+                              LookalikeVerdict.imitates.like(like, escape="\\")))
+    return stmt
+
+
+def load_sites(session: Session, flt: SiteFilter) -> dict:
+    status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
+    found = dict(session.execute(_base(flt, status, func.count()).group_by(status)).all())
+    counts = {s: int(found.get(s, 0)) for s in STATUSES}
+    total = counts.get(flt.status, 0) if flt.status else sum(counts.values())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(flt.page, 1), pages)
+    stmt = _base(flt, LookalikeCandidate.id, LookalikeCandidate.domain,
+                 LookalikeCandidate.first_seen, LookalikeCandidate.origin,
+                 LookalikeVerdict.label, LookalikeVerdict.score, LookalikeVerdict.imitates,
+                 status.label("status"), ReviewCase.category)
+    if flt.status:
+        stmt = stmt.where(_status_clause(flt.status))
+    rows = session.execute(stmt.order_by(LookalikeVerdict.score.desc(), LookalikeCandidate.id)
+                           .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return {"items": rows, "counts": counts, "total": total, "page": page, "pages": pages}
+
+
+def site_detail(session: Session, site_id: int) -> dict | None:
+    candidate = session.get(LookalikeCandidate, site_id)
+    if candidate is None:
+        return None
+    verdicts = session.scalars(select(LookalikeVerdict)
+                               .where(LookalikeVerdict.candidate_id == site_id)
+                               .order_by(LookalikeVerdict.id.desc())).all()
+    capture = session.scalar(select(LookalikeCapture)
+                             .where(LookalikeCapture.candidate_id == site_id)
+                             .order_by(LookalikeCapture.captured_at.desc(),
+                                       LookalikeCapture.id.desc()).limit(1))
+    case = session.scalar(select(ReviewCase).where(ReviewCase.kind == "site",
+                                                   ReviewCase.item_id == site_id))
+    verdict = verdicts[0] if verdicts else None
+    return {"candidate": candidate, "verdict": verdict, "verdicts": verdicts,
+            "capture": capture, "case": case, "status": case.status if case else "pending",
+            "imitates": (verdict.imitates if verdict else None) or candidate.name_imitates}
+
+
+def official_screenshot(home: Path | None, host: str | None) -> Path | None:
+    """The newest landing screenshot of the official site, taken when its fingerprint was."""
+    if home is None or not host or "/" in host or host.startswith("."):
+        return None
+    root = home / "lookalike" / "captures" / host
+    shots = sorted(root.glob("*/landing-screenshot.png")) or sorted(root.glob("*/*screenshot.png"))
+    return shots[-1] if shots else None
