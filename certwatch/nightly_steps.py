@@ -80,11 +80,14 @@ def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch
                                       _tail(proc.stderr)))
     found = lookalikes_since(config, since)
     lines = [f"仿冒 {v['domain']}（仿 {v['imitates'] or '?'}，分数 {v['score']:.2f}"
-             + (f"，探针：{_CANARY.get(v['canary'], v['canary'])}" if v["canary"] else "") + "）"
+             + (f"，探针：{_CANARY.get(v['canary'], v['canary'])}" if v["canary"] else "")
+             + ("" if v["captured"] else "，仅域名判定，未抓取页面") + "）"
              for v in found]
     what = (f"已完成（{len(feeds)} 个域名源）" if feeds else "已完成（仅内置来源）") + \
         f"，发现仿冒网站 {len(found)} 个"
-    return HuntResult(StepOutcome(name, "done", what, lines), [v["domain"] for v in found])
+    # Only sites whose pages were captured can go into an evidence packet.
+    return HuntResult(StepOutcome(name, "done", what, lines),
+                      [v["domain"] for v in found if v["captured"]])
 
 
 def _module_present(name: str) -> bool:
@@ -109,15 +112,15 @@ def lookalikes_since(config: Config, since: datetime) -> list[dict]:
     with Session(open_store(config.db_url)) as session:
         rows = session.execute(
             select(LookalikeCandidate.domain, LookalikeVerdict.score, LookalikeVerdict.imitates,
-                   LookalikeCapture.canary_result)
+                   LookalikeCapture.canary_result, LookalikeVerdict.capture_id)
             .join(LookalikeCandidate, LookalikeCandidate.id == LookalikeVerdict.candidate_id)
             .outerjoin(LookalikeCapture, LookalikeCapture.id == LookalikeVerdict.capture_id)
             .where(LookalikeVerdict.decided_at >= since, LookalikeVerdict.label == "lookalike")
             .order_by(LookalikeVerdict.score.desc(), LookalikeCandidate.domain)).all()
     best: dict[str, dict] = {}
-    for domain, score, imitates, canary in rows:
+    for domain, score, imitates, canary, capture_id in rows:
         best.setdefault(domain, {"domain": domain, "score": score, "imitates": imitates,
-                                 "canary": canary})
+                                 "canary": canary, "captured": capture_id is not None})
     return list(best.values())
 
 
