@@ -6,14 +6,22 @@ Both crawl the sandbox job board (jobs58: list pages + every detail page) throug
 loopback proxy with the same per-domain concurrency and no delay. The bare spider only fetches
 and follows links; certwatch also decodes, extracts, writes every body to the content-addressed
 store and every page and listing to SQLite. Rounds alternate so drift hits both equally.
-Prints pages/s per round, the medians, and the ratios to bare (target ≥ 0.7) for certwatch
-storing pages and listings, and for certwatch also scoring every new listing with the
-classifier (`CERTWATCH_SCORE`, on by default).
+Prints pages/s per round, the medians, and the ratios to bare (target ≥ 0.7) for three
+certwatch configurations: storing pages and listings (`certwatch`), the same plus WARC
+evidence capture of every exchange (`+warc`, `CERTWATCH_WARC`), and the default with
+everything on, also scoring every new listing with the classifier (`+warc+score`,
+`CERTWATCH_SCORE`).
+
+It also prints the crawler process's CPU time per page (all threads, the store's writer
+thread included; the sandbox runs in its own process) and the same ratios computed from it.
+On a shared, loaded machine wall-clock rates mostly measure the neighbours; CPU per page
+is what the pipeline itself costs and moves far less with load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -41,6 +49,11 @@ CERTWATCH_SETTINGS.setmodule("crawlers.settings")
 # delay window and the figure would measure politeness, not pipeline cost. Both spiders run
 # with the source's concurrency and no delay.
 FULL_OVERRIDES = {"LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False}
+CONFIGS = {
+    "certwatch": {"CERTWATCH_WARC": False, "CERTWATCH_SCORE": False},
+    "+warc": {"CERTWATCH_WARC": True, "CERTWATCH_SCORE": False},
+    "+warc+score": {"CERTWATCH_WARC": True, "CERTWATCH_SCORE": True},
+}
 
 
 class BareSpider(scrapy.Spider):
@@ -77,6 +90,15 @@ def bare_settings(concurrency: int) -> Settings:
     })
 
 
+def crawl_timed(runner: CrawlerRunner, crawler: Crawler, cpu: dict[Crawler, float],
+                **kwargs):
+    """runner.crawl, noting the process CPU seconds the crawl took."""
+    started = time.process_time()
+    d = runner.crawl(crawler, **kwargs)
+    d.addCallback(lambda _: cpu.__setitem__(crawler, time.process_time() - started))
+    return d
+
+
 def pages_per_second(crawler: Crawler) -> tuple[int, float]:
     stats = crawler.stats.get_stats()
     pages = stats.get("response_received_count", 0)
@@ -92,7 +114,9 @@ def main() -> None:
     from twisted.internet import defer, reactor
 
     (source,) = select_sources([SOURCE])
-    results: dict[str, list[float]] = {"bare": [], "certwatch": [], "certwatch+score": []}
+    results: dict[str, list[float]] = {"bare": [], **{name: [] for name in CONFIGS}}
+    cpu_ms: dict[str, list[float]] = {name: [] for name in results}
+    cpu: dict[Crawler, float] = {}
 
     with embedded_sandbox(night=1) as address, tempfile.TemporaryDirectory() as tmp:
         host_map = sandbox_host_map(address)
@@ -102,25 +126,26 @@ def main() -> None:
         def rounds():
             for i in range(args.rounds):
                 bare = Crawler(BareSpider, bare_settings(source.politeness.concurrency))
-                yield runner.crawl(bare, start_url=source.start_urls[0], proxy=f"http://{address}",
-                                   item=source.list.item, link=source.list.link,
-                                   next_=source.list.next[0])
+                yield crawl_timed(runner, bare, cpu, start_url=source.start_urls[0],
+                                  proxy=f"http://{address}", item=source.list.item,
+                                  link=source.list.link, next_=source.list.next[0])
                 crawlers = {"bare": bare}
-                for name, score in (("certwatch", False), ("certwatch+score", True)):
+                for name, options in CONFIGS.items():
                     home = Path(tmp) / f"{name}-{i}"
                     config = Config.from_env({"CERTWATCH_HOME": str(home)})
                     config.ensure_dirs()
                     settings = crawl_settings(
                         config, batch=f"bench{i}", host_map=host_map, loopback_only=True,
                         progress_interval=0, log_file=None,
-                        extra={**FULL_OVERRIDES, "CERTWATCH_SCORE": score})
+                        extra={**FULL_OVERRIDES, **options})
                     crawlers[name] = Crawler(ListingsSpider, settings)
-                    yield runner.crawl(crawlers[name], source=SOURCE)
+                    yield crawl_timed(runner, crawlers[name], cpu, source=SOURCE)
                 for name, crawler in crawlers.items():
                     pages, rate = pages_per_second(crawler)
                     results[name].append(rate)
-                    print(f"round {i + 1}  {name:<15} {pages:>5} pages  {rate:8.1f} pages/s",
-                          flush=True)
+                    cpu_ms[name].append(1000 * cpu[crawler] / pages)
+                    print(f"round {i + 1}  {name:<15} {pages:>5} pages  {rate:8.1f} pages/s"
+                          f"  {cpu_ms[name][-1]:6.2f} CPU ms/page", flush=True)
             reactor.stop()
 
         def run() -> None:
@@ -131,11 +156,15 @@ def main() -> None:
         started = time.monotonic()
         reactor.run()
     medians = {name: statistics.median(rates) for name, rates in results.items()}
+    cpu_medians = {name: statistics.median(ms) for name, ms in cpu_ms.items()}
     for name, rate in medians.items():
-        print(f"median   {name:<15} {rate:8.1f} pages/s")
-    for name in ("certwatch", "certwatch+score"):
-        print(f"ratio {name}/bare = {medians[name] / medians['bare']:.2f}")
-    print(f"(target >= 0.70; {args.rounds} rounds, {time.monotonic() - started:.0f} s)")
+        print(f"median   {name:<15} {rate:8.1f} pages/s  {cpu_medians[name]:6.2f} CPU ms/page")
+    for name in CONFIGS:
+        print(f"ratio {name}/bare = {medians[name] / medians['bare']:.2f} (pages/s), "
+              f"{cpu_medians['bare'] / cpu_medians[name]:.2f} (CPU per page)")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"(target >= 0.70; {args.rounds} rounds, {time.monotonic() - started:.0f} s, "
+          f"load average at the end {load} on {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ pages + every detail page) with the source's concurrency, no delay and AutoThrot
 `bench/crawl.py`); they differ only in `CERTWATCH_WARC`. Each round crawls into a fresh
 `CERTWATCH_HOME`, so WARC-on rounds write full response records, not revisits. Rounds
 alternate so drift hits both equally. Prints pages/s per round, the medians, the ratio
-on/off (target ≥ 0.85; the issue's floor is 0.5) and the WARC bytes written per page.
+on/off (target ≥ 0.85; the issue's floor is 0.5), the crawling process's CPU time per page
+(all threads; steadier than pages/s on a busy machine) and the WARC bytes written per page.
 `capture_throughput()` is importable for `bench/evidence.py`.
 """
 
@@ -44,6 +45,7 @@ def capture_throughput(rounds: int = 5, score: bool = True,
     from twisted.internet import defer, reactor
 
     rates: dict[str, list[float]] = {name: [] for name, _ in VARIANTS}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in VARIANTS}
     warc_bytes: list[float] = []
     with embedded_sandbox(night=1) as address, tempfile.TemporaryDirectory() as tmp:
         host_map = sandbox_host_map(address)
@@ -51,7 +53,8 @@ def capture_throughput(rounds: int = 5, score: bool = True,
 
         @defer.inlineCallbacks
         def run_rounds():
-            for i in range(rounds):
+            # Round 0 warms both variants up (imports, classifier, WARC writer) unrecorded.
+            for i in range(rounds + 1):
                 order = VARIANTS if i % 2 == 0 else VARIANTS[::-1]
                 for name, warc in order:
                     home = Path(tmp) / f"{'on' if warc else 'off'}-{i}"
@@ -64,16 +67,22 @@ def capture_throughput(rounds: int = 5, score: bool = True,
                     # The WARC writer and the body store take their home from the environment.
                     os.environ["CERTWATCH_HOME"] = str(home)
                     crawler = Crawler(ListingsSpider, settings)
+                    cpu_start = time.process_time()
                     yield runner.crawl(crawler, source=SOURCE)
+                    cpu_used = time.process_time() - cpu_start  # all threads of this process
                     stats = crawler.stats.get_stats()
                     pages = stats.get("response_received_count", 0)
                     elapsed = (stats["finish_time"] - stats["start_time"]).total_seconds()
+                    if i == 0:
+                        continue
                     rates[name].append(pages / elapsed)
+                    cpu[name].append(cpu_used * 1000 / max(pages, 1))
                     if warc:
                         warc_bytes.append(stats.get("certwatch/warc/bytes", 0) / max(pages, 1))
                     if echo:
-                        print(f"round {i + 1}  {name:<9} {pages:>5} pages  "
-                              f"{pages / elapsed:8.1f} pages/s", flush=True)
+                        print(f"round {i}  {name:<9} {pages:>5} pages  "
+                              f"{pages / elapsed:8.1f} pages/s  "
+                              f"{cpu[name][-1]:5.2f} CPU ms/page", flush=True)
             reactor.stop()
 
         def start() -> None:
@@ -83,7 +92,9 @@ def capture_throughput(rounds: int = 5, score: bool = True,
         reactor.callWhenRunning(start)
         reactor.run()
     medians = {name: statistics.median(values) for name, values in rates.items()}
+    cpu_ms = {name: statistics.median(values) for name, values in cpu.items()}
     return {"medians": medians, "ratio": medians["warc on"] / medians["warc off"],
+            "cpu_ms_per_page": cpu_ms, "cpu_ratio": cpu_ms["warc off"] / cpu_ms["warc on"],
             "warc_bytes_per_page": statistics.median(warc_bytes) if warc_bytes else 0.0}
 
 
@@ -96,7 +107,10 @@ def main() -> None:
     started = time.monotonic()
     result = capture_throughput(args.rounds, score=not args.no_score)
     for name, rate in result["medians"].items():
-        print(f"median   {name:<9} {rate:8.1f} pages/s")
+        print(f"median   {name:<9} {rate:8.1f} pages/s  "
+              f"{result['cpu_ms_per_page'][name]:5.2f} CPU ms/page")
+    # CPU per page is what a loaded machine feels; it is steadier than wall-clock rates.
+    print(f"CPU ratio off/on = {result['cpu_ratio']:.2f}")
     print(f"ratio warc on/off = {result['ratio']:.2f}  (target >= 0.85; "
           f"{result['warc_bytes_per_page'] / 1024:.1f} KiB of WARC per page; "
           f"{args.rounds} rounds, {time.monotonic() - started:.0f} s)")

@@ -91,6 +91,10 @@ def shared_batch(config: Config, sources: list[str]) -> Iterator[str | None]:
         yield None
         return
     server = connect(config)
+    if config.db_url.startswith("sqlite"):
+        print("distributed crawl with SQLite: only workers on this machine share the database; "
+              "set CERTWATCH_DB_URL to PostgreSQL for workers on several machines",
+              file=sys.stderr)
     prefix = config.redis_prefix
     worker = f"{socket.gethostname()}:{os.getpid()}"
     batch = server.eval(_JOIN, 1, prefix, uuid.uuid4().hex[:12], BATCH_TTL, worker,
@@ -142,3 +146,15 @@ def _close(config: Config, server, batch: str) -> None:  # noqa: ANN001
         print(f"distributed crawl: closed {source} ({what})", file=sys.stderr)
     for key in server.scan_iter(match=f"{config.redis_prefix}:{batch}:*", count=500):
         server.delete(key)
+
+
+def wait_until_closed(config: Config, batch: str, timeout: float = 600.0) -> bool:
+    """Block until the batch's last worker has closed it (removals applied), or time out."""
+    server = connect(config)
+    key = f"{config.redis_prefix}:{batch}:sources"
+    deadline = time.monotonic() + timeout
+    while server.exists(key):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True

@@ -46,7 +46,7 @@ def cmd_verify(args: argparse.Namespace, config: Config) -> int:
             ca = ca_path.read_bytes()
         except OSError as exc:
             raise EvidenceError(f"CERTWATCH_TSA_CA={ca_path}: {exc.strerror}") from None
-    verdict = verify_packet(Path(args.packet), tsa_ca=ca)
+    verdict = verify_packet(Path(args.packet), tsa_ca=ca, home=config.home)
     for line in verdict.summary:
         print(f"  {line}")
     if verdict.ok:

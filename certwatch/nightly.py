@@ -99,14 +99,25 @@ def _run_steps(config: Config, settings: NightlySettings, engine: Engine, nightl
         print(f"missed {len(missed)} scheduled run(s) since the last nightly: "
               + ", ".join(iso(m) for m in missed[:10]), file=sys.stderr)
     batch, crawl_status = crawl_sources(config, list(sources), night)
+    if config.redis_url:
+        # Other workers may still be finishing their last pages; the diff needs the batch
+        # closed (removals are applied by whichever worker leaves last).
+        from certwatch.distributed import wait_until_closed
+
+        if not wait_until_closed(config, batch):
+            print(f"distributed batch {batch} still open after 10 minutes; reporting anyway",
+                  file=sys.stderr)
     figures = monitor.batch_figures(engine, batch, wanted)
     monitor.store_figures(engine, nightly_id, figures)
     flags = monitor.check(engine, nightly_id, figures, settings.monitor)
-    steps = [hunt_step(config, settings.feeds)]
+    hunt = hunt_step(config, settings.feeds, started, fetch=settings.hunt_fetch,
+                     limit=settings.hunt_limit, enabled=settings.hunt_enabled)
+    steps = [hunt.outcome]
     diff = night_diff(engine, previous_nightly_end(engine, nightly_id))
     local_date = started.astimezone(_zone(settings.timezone)).strftime("%Y%m%d")
     steps.append(evidence_step(config, diff.new, settings.evidence_threshold,
-                               case=f"nightly-{local_date}-{nightly_id}"))
+                               case=f"nightly-{local_date}-{nightly_id}",
+                               sites=hunt.lookalikes, limit=settings.evidence_limit))
     digest = Digest(nightly_id=nightly_id, started_at=started, timezone=settings.timezone,
                     figures=figures, flags=flags, diff=diff, steps=steps, missed=missed,
                     review_url=settings.review_url,

@@ -55,12 +55,16 @@ class NightlySettings:
     webhook_url: str | None = None
     smtp: SmtpSettings | None = None
     evidence_threshold: float | None = None
+    evidence_limit: int = 20
+    hunt_enabled: bool = True
+    hunt_fetch: bool = True
+    hunt_limit: int | None = None
     digest_limit: int = 50
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
 
-_TOP = {"schedule", "timezone", "sources", "night", "feeds", "review_url", "webhook", "smtp",
-        "evidence", "digest_limit", "monitor"}
+_TOP = {"schedule", "timezone", "sources", "night", "feeds", "hunt", "review_url", "webhook",
+        "smtp", "evidence", "digest_limit", "monitor"}
 
 
 def config_path(config: Config, environ: dict[str, str] | None = None) -> Path:
@@ -92,6 +96,7 @@ def load_nightly_settings(config: Config,
     smtp_raw = _mapping(raw, "smtp", where)
     evidence = _mapping(raw, "evidence", where)
     monitor_raw = _mapping(raw, "monitor", where)
+    hunt = _mapping(raw, "hunt", where)
     base = path.parent
     feeds = tuple(_resolve(base, f) for f in _strings(raw, "feeds", where))
 
@@ -130,6 +135,10 @@ def load_nightly_settings(config: Config,
         webhook_url=env.get("CERTWATCH_WEBHOOK_URL") or webhook.get("url"),
         smtp=smtp,
         evidence_threshold=_float(threshold, "evidence.threshold") if threshold else None,
+        evidence_limit=_int(evidence.get("limit", 20), "evidence.limit"),
+        hunt_enabled=bool(hunt.get("enabled", True)),
+        hunt_fetch=bool(hunt.get("fetch", True)),
+        hunt_limit=_int(hunt["limit"], "hunt.limit") if hunt.get("limit") else None,
         digest_limit=_int(raw.get("digest_limit", 50), "digest_limit"),
         monitor=MonitorSettings(**{
             k: (_float(v, f"monitor.{k}") if k in ("drop_ratio", "error_rate", "error_spike")

@@ -7,9 +7,13 @@ Either is reported as not installed while its command is absent, never simulated
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from certwatch.config import Config
@@ -45,47 +49,112 @@ def _tail(text: str, lines: int = 8) -> list[str]:
     return [line for line in text.strip().splitlines()[-lines:] if line.strip()]
 
 
-def hunt_step(config: Config, feeds: tuple[Path, ...], timeout: float = 3600) -> StepOutcome:
+@dataclass
+class HuntResult:
+    outcome: StepOutcome
+    lookalikes: list[str] = field(default_factory=list)  # domains judged lookalike tonight
+
+
+def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch: bool = True,
+              limit: int | None = None, enabled: bool = True,
+              timeout: float = 3600) -> HuntResult:
     name = "仿冒网站排查"
+    if not enabled:
+        return HuntResult(StepOutcome(name, "skipped", "已在配置中关闭（hunt.enabled: false）"))
     if not installed(HUNT_COMMAND):
-        return StepOutcome(name, "not_installed", "未安装（certwatch hunt 尚不可用），本步跳过")
+        return HuntResult(StepOutcome(name, "not_installed",
+                                      "未安装（certwatch hunt 尚不可用），本步跳过"))
     missing = [str(f) for f in feeds if not f.is_file()]
     if missing:
-        return StepOutcome(name, "failed", f"域名源文件不存在：{', '.join(missing)}")
+        return HuntResult(StepOutcome(name, "failed", f"域名源文件不存在：{', '.join(missing)}"))
     args = ["hunt"] + [a for f in feeds for a in ("--feed", str(f))]
+    args += [] if fetch else ["--no-fetch"]
+    args += ["--limit", str(limit)] if limit else []
     try:
         proc = _run(config, args, timeout)
     except subprocess.TimeoutExpired:
-        return StepOutcome(name, "failed", f"超时（{timeout:.0f} 秒）")
+        return HuntResult(StepOutcome(name, "failed", f"超时（{timeout:.0f} 秒）"))
     if proc.returncode != 0:
-        return StepOutcome(name, "failed", f"certwatch hunt 退出码 {proc.returncode}",
-                           _tail(proc.stderr))
-    what = f"已完成（{len(feeds)} 个域名源）" if feeds else "已完成（仅内置来源）"
-    return StepOutcome(name, "done", what, _tail(proc.stdout))
+        return HuntResult(StepOutcome(name, "failed",
+                                      f"certwatch hunt 退出码 {proc.returncode}",
+                                      _tail(proc.stderr)))
+    found = lookalikes_since(config, since)
+    lines = [f"仿冒 {v['domain']}（仿 {v['imitates'] or '?'}，分数 {v['score']:.2f}"
+             + (f"，探针：{_CANARY.get(v['canary'], v['canary'])}" if v["canary"] else "") + "）"
+             for v in found]
+    what = (f"已完成（{len(feeds)} 个域名源）" if feeds else "已完成（仅内置来源）") + \
+        f"，发现仿冒网站 {len(found)} 个"
+    return HuntResult(StepOutcome(name, "done", what, lines), [v["domain"] for v in found])
+
+
+def _module_present(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+_CANARY = {"valid": "虚构证书号被称有效", "not_found": "查无", "unclear": "不明",
+           "no_form": "无查询表单", "failed": "失败"}
+
+
+def lookalikes_since(config: Config, since: datetime) -> list[dict]:
+    """Lookalike verdicts the hunt stored since `since`, strongest first."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from store.db import open_store
+    from store.lookalike_models import LookalikeCandidate, LookalikeCapture, LookalikeVerdict
+
+    with Session(open_store(config.db_url)) as session:
+        rows = session.execute(
+            select(LookalikeCandidate.domain, LookalikeVerdict.score, LookalikeVerdict.imitates,
+                   LookalikeCapture.canary_result)
+            .join(LookalikeCandidate, LookalikeCandidate.id == LookalikeVerdict.candidate_id)
+            .outerjoin(LookalikeCapture, LookalikeCapture.id == LookalikeVerdict.capture_id)
+            .where(LookalikeVerdict.decided_at >= since, LookalikeVerdict.label == "lookalike")
+            .order_by(LookalikeVerdict.score.desc(), LookalikeCandidate.domain)).all()
+    best: dict[str, dict] = {}
+    for domain, score, imitates, canary in rows:
+        best.setdefault(domain, {"domain": domain, "score": score, "imitates": imitates,
+                                 "canary": canary})
+    return list(best.values())
 
 
 def evidence_step(config: Config, hits: list[DiffItem], threshold: float | None, case: str,
+                  *, sites: Sequence[str] = (), limit: int = 20,
                   timeout: float = 3600) -> StepOutcome:
+    """One packet per nightly: the strongest new hits (and tonight's lookalike sites)."""
     name = "证据包"
     if threshold is None:
         return StepOutcome(name, "skipped", "未配置（evidence.threshold），本步跳过")
-    chosen = [h for h in hits if h.risky(threshold)]
-    if not chosen:
-        return StepOutcome(name, "skipped", f"没有风险分 ≥ {threshold} 的新增信息")
+    chosen = sorted((h for h in hits if h.risky(threshold)), key=lambda h: (-(h.score or 0), h.id))
+    # Site packets need the evidence module's lookalike part; until it lands, list them.
+    site_ok = _module_present("reports.evidence.site_source")
+    ids = [str(h.id) for h in chosen[:limit]] + [f"site:{d}" for d in sites[:limit] if site_ok]
+    if not ids:
+        return StepOutcome(name, "skipped", f"没有风险分 ≥ {threshold} 的新增信息或仿冒网站")
+    left = [f"#{h.id}" for h in chosen[limit:]]
+    rest = [f"另有 {len(left)} 条超出单次上限 {limit}，未导出：{' '.join(left[:30])}"] \
+        if left else []
+    if sites and not site_ok:
+        rest.append("仿冒网站暂不能导出证据包（证据模块尚不支持网站）：" + "、".join(sites[:20]))
     if not installed(EVIDENCE_COMMAND):
         return StepOutcome(name, "not_installed",
-                           f"未安装（certwatch evidence 尚不可用）；{len(chosen)} 条待导出：" +
-                           " ".join(f"#{h.id}" for h in chosen[:20]))
+                           f"未安装（certwatch evidence 尚不可用）；{len(ids)} 项待导出：" +
+                           " ".join(i if i.startswith("site:") else f"#{i}" for i in ids[:20]),
+                           rest)
     out = config.reports_dir / "evidence" / case
     out.mkdir(parents=True, exist_ok=True)
-    args = ["evidence", "export", *[str(h.id) for h in chosen], "--out", str(out),
-            "--case", case, "--operator", "certwatch nightly"]
+    args = ["evidence", "export", *ids, "--out", str(out), "--case", case,
+            "--operator", "certwatch nightly"]
     try:
         proc = _run(config, args, timeout)
     except subprocess.TimeoutExpired:
-        return StepOutcome(name, "failed", f"超时（{timeout:.0f} 秒）")
+        return StepOutcome(name, "failed", f"超时（{timeout:.0f} 秒）", rest)
     if proc.returncode != 0:
         return StepOutcome(name, "failed", f"certwatch evidence export 退出码 {proc.returncode}",
-                           _tail(proc.stderr))
-    return StepOutcome(name, "done", f"已为 {len(chosen)} 条高风险信息导出证据包到 {out}",
-                       _tail(proc.stdout))
+                           _tail(proc.stderr) + rest)
+    packet = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else str(out)
+    return StepOutcome(name, "done", f"已导出证据包 {packet}（{len(ids)} 项）",
+                       _tail(proc.stderr, 2) + rest)

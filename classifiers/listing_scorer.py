@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from classifiers.errors import ModelUnavailable
-from classifiers.scoring import Classifier, Verdict
+from classifiers.scoring import Classifier, Reason, Verdict
 from store.recorder import ListingData, Scorer
 
 logger = logging.getLogger(__name__)
+REASON_FIELDS = tuple(f.name for f in fields(Reason))
 
 
 def verdict_columns(verdict: Verdict) -> dict[str, Any]:
     return {
         "label": verdict.label, "score": verdict.score, "scores": verdict.scores,
-        "reasons": [asdict(r) for r in verdict.reasons], "attributes": verdict.attributes,
+        # Reasons hold scalars only: a plain dict, not dataclasses.asdict's recursive deep
+        # copy (a sixth of the cost of scoring a crawl's listings).
+        "reasons": [{f: getattr(r, f) for f in REASON_FIELDS} for r in verdict.reasons],
+        "attributes": verdict.attributes,
         "model_version": verdict.model_version,
         "contacts": [{"key": c["key"], "kind": c["kind"], "value": c["value"]}
                      for c in verdict.attributes.get("contacts", ())],

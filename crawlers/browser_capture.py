@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 NETWORK = "certwatch_warc_network"
 MIDDLEWARE = "certwatch_warc"
+OWNS_PAGE = "certwatch_warc_owns_page"  # the page is ours to screenshot and close
 
 
 class NetworkLog:
@@ -53,11 +54,15 @@ def prepare(request: Request, middleware: Any) -> None:
     if not meta.get("playwright_include_page"):
         # We need the page after the download to screenshot it; we close it ourselves.
         meta["playwright_include_page"] = True
-        meta["certwatch_warc_owns_page"] = True
+        meta[OWNS_PAGE] = True
 
 
-async def capture(response: Response, page: Any, html: str) -> None:
-    """Record `page` (rendered as `html`) for `response`; a no-op when capture is off."""
+async def capture(response: Response, page: Any, html: str | bytes) -> None:
+    """Record `page` (rendered as `html`) for `response`; a no-op when capture is off.
+
+    `html` is what the store keeps for the page: text the spider encodes as UTF-8, or the
+    response body (bytes, in the response's encoding), so the DOM record hashes the same.
+    """
     middleware = response.meta.get(MIDDLEWARE)
     log: NetworkLog | None = response.meta.get(NETWORK)
     if middleware is None or log is None or middleware.writer is None:
@@ -69,9 +74,13 @@ async def capture(response: Response, page: Any, html: str) -> None:
         png = await page.screenshot(full_page=True, type="png")
         stamped = await asyncio.to_thread(stamp_screenshot, png, url=response.url, at=at,
                                           operator=middleware.operator)
+        if isinstance(html, bytes):
+            dom, charset = html, getattr(response, "encoding", None) or "utf-8"
+        else:
+            dom, charset = html.encode("utf-8"), "utf-8"
         blobs = [Blob("screenshot", f"urn:screenshot:{response.url}", stamped, "image/png", at),
-                 Blob("dom", f"urn:dom:{response.url}", html.encode("utf-8"),
-                      "text/html; charset=utf-8", at)]
+                 Blob("dom", f"urn:dom:{response.url}", dom, f"text/html; charset={charset}",
+                      at)]
         middleware.writer.submit(middleware.page_capture(
             response.request, exchanges, blobs=blobs))
         stats.inc_value("certwatch/warc/browser_pages")

@@ -43,9 +43,17 @@ def meta_charset(body: bytes) -> str | None:
 def detect(body: bytes, content_type: str | None = None,
            hint: str | None = None) -> tuple[str, bool]:
     """Return (codec, exact): `exact` is False when no candidate decoded cleanly."""
+    codec, exact, _text = detect_and_decode(body, content_type, hint)
+    return codec, exact
+
+
+def detect_and_decode(body: bytes, content_type: str | None = None,
+                      hint: str | None = None) -> tuple[str, bool, str | None]:
+    """As `detect`, plus the text the winning codec decoded (None when it is not exact):
+    the check already decodes the whole body, so the caller need not do it again."""
     for bom, codec in _BOMS:
         if body.startswith(bom):
-            return codec, True
+            return codec, True, None
     candidates = [header_charset(content_type), meta_charset(body), hint, "utf-8", "gb18030"]
     tried: list[str] = []
     for name in candidates:
@@ -54,8 +62,8 @@ def detect(body: bytes, content_type: str | None = None,
             continue
         tried.append(codec)
         try:
-            body.decode(codec)
+            text = body.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
-        return codec, True
-    return _canonical(hint) or "utf-8", False
+        return codec, True, text
+    return _canonical(hint) or "utf-8", False, None

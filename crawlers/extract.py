@@ -19,6 +19,8 @@ _BLOCK = frozenset({
 })
 _SKIP = frozenset({"script", "style", "noscript", "template", "head"})
 _TRANSLATOR = HTMLTranslator()
+# NUL and the other C0 controls but tab and newline (DEL and above are kept).
+_CONTROLS = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _walk(node: etree._Element, out: list[str]) -> None:
 
 def clean_lines(raw: str) -> str:
     # NUL and other C0 controls show up in broken pages and would poison the database.
-    raw = "".join(ch for ch in raw if ch in "\n\t" or ch >= " ")
+    raw = raw.translate(_CONTROLS)
     lines = (" ".join(line.split()) for line in raw.split("\n"))
     return "\n".join(line for line in lines if line)
 

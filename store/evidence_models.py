@@ -27,7 +27,7 @@ class WarcRecordRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)  # indexed with page_url
     source: Mapped[str] = mapped_column(String(100))
     capture_id: Mapped[str] = mapped_column(String(36), index=True)
     # page role: list | follow | detail | robots | "" ; record role within the capture:

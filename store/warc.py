@@ -97,6 +97,7 @@ class WarcArchive:
         self._file: BinaryIO | None = None
         self._path: Path | None = None
         self._serial = 0
+        self._offset = 0
         self.files: list[Path] = []
 
     # -- files -----------------------------------------------------------------------------
@@ -109,6 +110,7 @@ class WarcArchive:
         path.parent.mkdir(parents=True, exist_ok=True)
         # "xb": never append to (or clobber) another process's file.
         self._file = open(path, "xb")  # noqa: SIM115 - held open across records
+        self._offset = 0  # tracked here: tell() on a flushed file is a system call
         self._path = path
         self.files.append(path)
         fields = "".join(f"{k}: {v}\r\n" for k, v in self.info.items() if v)
@@ -132,7 +134,7 @@ class WarcArchive:
                 payload_sha: bytes | None = None) -> WrittenRecord:
         """Write one record; `payload` is the part of `block` after the HTTP head, if any."""
         if record_type != "warcinfo" and (self._file is None
-                                          or self._file.tell() >= self.roll_bytes):
+                                          or self._offset >= self.roll_bytes):
             self._open_next()
         assert self._file is not None and self._path is not None
         record_id = f"<urn:uuid:{uuid.uuid4()}>"
@@ -153,9 +155,10 @@ class WarcArchive:
         envelope = (WARC_VERSION + "\r\n"
                     + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n").encode("utf-8")
         member = gzip_member(envelope + block + b"\r\n\r\n")
-        offset = self._file.tell()
+        offset = self._offset
         self._file.write(member)
         self._file.flush()
+        self._offset += len(member)
         return WrittenRecord(
             path=self._path, offset=offset, length=len(member), record_id=record_id,
             record_type=record_type, target_uri=uri, date=stamp,

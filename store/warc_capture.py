@@ -9,12 +9,13 @@ their record is on disk, so every indexed record can be read back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,7 +71,7 @@ class PageCapture:
     referrer: str | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     blobs: list[Blob] = field(default_factory=list)
-    capture_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    capture_id: str = ""  # set by the writer thread (uuid4 costs the crawl's thread)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,10 @@ class _Original:
     date: str
 
 
-_STOP = object()
+# The writer wakes this often and takes what has piled up, up to BATCH captures per
+# deduplication query; a kill loses at most BATCH_WAIT seconds of captures.
+BATCH = 100
+BATCH_WAIT = 0.5
 
 
 class CaptureWriter:
@@ -88,8 +92,12 @@ class CaptureWriter:
 
     def __init__(self, home: Path, engine_factory: Callable[[], Engine], *, source: str,
                  info: dict[str, str], flush_every: int = 500, flush_seconds: float = 2.0,
-                 roll_bytes: int | None = None) -> None:
+                 roll_bytes: int | None = None, lock: threading.Lock | None = None) -> None:
         self.home = home
+        # Shared with the store's writers on the same database: SQLite lets one writer in at
+        # a time, and a transaction that finds it busy sleeps in SQLite's back-off instead
+        # of waiting exactly as long as needed.
+        self.lock = lock or threading.Lock()
         self.source = source
         self.info = info
         self.flush_every = flush_every
@@ -98,7 +106,10 @@ class CaptureWriter:
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
         self._archive: WarcArchive | None = None
-        self._queue: queue.Queue[Any] = queue.Queue()
+        # A deque, not a Queue: append is atomic and costs the crawl's thread no lock or
+        # wake-up; the writer polls it.
+        self._pending: deque[PageCapture] = deque()
+        self._stop = threading.Event()
         self._rows: list[dict[str, Any]] = []
         self._last_flush = time.monotonic()
         self._originals: dict[str, _Original] = {}
@@ -116,45 +127,39 @@ class CaptureWriter:
         return list(self._archive.files) if self._archive else []
 
     def submit(self, capture: PageCapture) -> None:
-        self._queue.put(capture)
+        self._pending.append(capture)
 
     def close(self) -> None:
         """Write everything queued, index it, close the file."""
         if self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._stop.set()
             self._thread.join()
 
     # -- writer thread ---------------------------------------------------------------------
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch: list[PageCapture] = []
-            try:
-                item = self._queue.get(timeout=self.flush_seconds)
-            except queue.Empty:
-                item = None
-            while item is not None:
-                if item is _STOP:
-                    stopping = True
-                    break
-                batch.append(item)
-                if len(batch) >= 200:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    item = None
-            try:
+        while True:
+            stopping = self._stop.wait(BATCH_WAIT)
+            while True:
+                batch = [self._pending.popleft()
+                         for _ in range(min(BATCH, len(self._pending)))]
                 if batch:
-                    self._write_batch(batch)
-                if stopping or len(self._rows) >= self.flush_every or (
-                        time.monotonic() - self._last_flush >= self.flush_seconds):
-                    self._flush_rows()
-            except Exception:  # keep capturing the rest; the crawl log says what was lost
-                self.errors += 1
-                logger.exception("WARC capture failed for %d page(s)", len(batch))
+                    self._guarded(functools.partial(self._write_batch, batch), len(batch))
+                if (not self._pending and stopping) or len(self._rows) >= self.flush_every \
+                        or time.monotonic() - self._last_flush >= self.flush_seconds:
+                    self._guarded(self._flush_rows, 0)
+                if not self._pending:
+                    break
+            if stopping:
+                break
         if self._archive is not None:
             self._archive.close()
+
+    def _guarded(self, step: Callable[[], None], pages: int) -> None:
+        try:
+            step()
+        except Exception:  # keep capturing the rest; the crawl log says what was lost
+            self.errors += 1
+            logger.exception("WARC capture failed (%d page(s) in the batch)", pages)
 
     def _engine_now(self) -> Engine:
         if self._engine is None:
@@ -192,6 +197,7 @@ class CaptureWriter:
             self._write_capture(capture)
 
     def _write_capture(self, capture: PageCapture) -> None:
+        capture.capture_id = capture.capture_id or str(uuid.uuid4())
         archive = self._archive_for(capture)
         main_id: str | None = None
         for exchange in capture.exchanges:
@@ -272,7 +278,8 @@ class CaptureWriter:
             return
         rows, self._rows = self._rows, []
         # Core executemany: the ORM bulk path would issue one INSERT per row here.
-        with self._engine_now().begin() as conn:
+        engine = self._engine_now()
+        with self.lock, engine.begin() as conn:
             conn.execute(insert(WarcRecordRow.__table__), rows)
 
 

@@ -169,6 +169,26 @@ def read_record(ref: WarcRef) -> bytes:
             from None
 
 
+def warcinfo(path: Path) -> dict[str, str]:
+    """The fields of a WARC file's opening warcinfo record (tools, host, operator, exit IP)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    try:
+        with open(path, "rb") as handle:
+            record = next(iter(ArchiveIterator(handle)), None)
+            if record is None or record.rec_type != "warcinfo":
+                raise WarcRecordError(f"{path} does not start with a warcinfo record")
+            text = record.content_stream().read().decode("utf-8")
+    except FileNotFoundError:
+        raise WarcRecordError(f"WARC file missing: {path}") from None
+    fields = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(": ")
+        if sep:
+            fields[name] = value
+    return fields
+
+
 def iter_warc_files(refs: Iterable[WarcRef]) -> Iterator[Path]:
     """The distinct WARC files holding `refs` (and their revisits' originals), in order."""
     seen: set[Path] = set()

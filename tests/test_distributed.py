@@ -203,3 +203,25 @@ def test_unreachable_redis_is_one_line_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "cannot reach Redis at CERTWATCH_REDIS_URL=redis://127.0.0.1:1/0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.postgres
+def test_nightly_as_a_worker_waits_for_the_batch(nights: dict, sandbox: str, redis_server,
+                                                 tmp_path: Path) -> None:
+    (tmp_path / "certwatch.yaml").write_text("hunt: {enabled: false}\n", "utf-8")
+    prefix = nights["prefix"] + "-nightly"
+    proc = certwatch("nightly", "--source", "tieba", "--night", "2", home=tmp_path,
+                     check=False, env={"CERTWATCH_DB_URL": nights["shared_db"],
+                                       "CERTWATCH_SANDBOX": sandbox,
+                                       "CERTWATCH_REDIS_URL": REDIS_URL,
+                                       "CERTWATCH_REDIS_PREFIX": prefix,
+                                       "CERTWATCH_REDIS_IDLE": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "closed tieba" in proc.stderr
+    from store.nightly_models import NightlyRun
+
+    with Session(create_engine(nights["shared_db"])) as session:
+        nightly = session.scalars(select(NightlyRun)).one()
+        runs = session.scalars(select(CrawlRun).where(CrawlRun.batch == nightly.batch)).all()
+    assert runs and all(r.complete for r in runs)  # closed before the diff was taken
+    assert not list(redis_server.scan_iter(match=prefix + ":*"))

@@ -9,20 +9,23 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
 from reports.evidence import custody, layout, verify_text
 from reports.evidence.agency import for_case
 from reports.evidence.ids import parse_id
 from reports.evidence.verify import verify_members, verify_packet
-from store.models import Review
-from tests.conftest import certwatch, listings_jsonl
+from review.decisions import Decision, decide
+from review.users import CurrentUser
+from tests.conftest import PG_ADMIN_URL, certwatch, listings_jsonl
 from tests.tsa import LocalTSA
 
 pytestmark = pytest.mark.browser
@@ -54,13 +57,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, d
         picks[label] = next(r for r in rows if r["label"] == label and r["source"] == "zhipin")
     picks["browser"] = next(r for r in rows if r["source"] == "xianyu"
                             and r["label"] == "exam_fraud")
-    # An analyst's decision, as the review UI stores it.
+    # An analyst's decision, made through the review UI's own code path.
     engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
-    with engine.begin() as conn:
-        conn.execute(insert(Review), [{"listing_id": picks["guazheng"]["id"],
-                                       "label": "guazheng", "analyst": "李四",
-                                       "note": "联系方式与另一挂证广告一致",
-                                       "decided_at": datetime(2026, 11, 30, 8, 0, tzinfo=UTC)}])
+    analyst = CurrentUser(id=1, name="李四", role="analyst", csrf_token="", session_id=0)
+    with Session(engine) as session, session.begin():
+        decide(session, analyst, "listing", [picks["guazheng"]["id"]],
+               Decision("confirm", "guazheng", "联系方式与另一挂证广告一致"))
     engine.dispose()
     return home, picks
 
@@ -179,16 +181,21 @@ def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> N
     assert "网络在线提取笔录" in text and "北京时间" in text and "操作过程" in text
     environment = json.loads((unpacked / layout.ENVIRONMENT_JSON).read_text())
     assert environment["browser"]["build"].startswith("Chromium")
-    assert environment["user_agent"] and environment["locale"] == "zh-CN"
+    assert environment["user_agent"] and len(environment["browser_contexts"]) == 2
     assert "取证环境记录" in (unpacked / layout.ENVIRONMENT_TXT).read_text()
     slug = f"listing-{picks['guazheng']['id']}"
     findings = json.loads((unpacked / "findings" / f"{slug}.json").read_text())
     assert findings["classifier"]["label"] == "guazheng"
     assert findings["classifier"]["reasons"] and findings["classifier"]["model_version"]
     assert findings["attributes"]["certificates"]
-    assert findings["reviews"] == [{"label": "guazheng", "analyst": "李四",
-                                    "note": "联系方式与另一挂证广告一致",
-                                    "decided_at": "2026-11-30T08:00:00Z"}]
+    [review] = findings["reviews"]
+    assert (review["label"], review["analyst"], review["note"]) == (
+        "guazheng", "李四", "联系方式与另一挂证广告一致")
+    assert findings["review_case"]["status"] == "confirmed"
+    assert findings["review_case"]["category"] == "guazheng"
+    [audit] = findings["review_audit"]
+    assert audit["action"] == "decision.confirm" and audit["actor"] == "李四"
+    assert audit["after"]["status"] == "confirmed" and len(audit["hash"]) == 64
     assert all("linked_listings" in c for c in findings["contacts"])
     assert picks["guazheng"]["title"] in (unpacked / "text" / f"{slug}.txt").read_text()
     pages = (unpacked / layout.PAGES).read_text().splitlines()
@@ -219,6 +226,7 @@ def test_cover_pdf_shows_the_agency_in_chinese(unpacked: Path, tmp_path: Path) -
     assert {a["key"] for a in cover["copies"]} == {"samr", "mohurd"}
     html = (unpacked / layout.COVER_HTML).read_text()
     assert "公安机关" in html and layout.sha256((unpacked / layout.MANIFEST).read_bytes()) in html
+    assert "分析人员结论：已确认，挂证（出租、出借注册证书），李四" in html
     # The top of page 1 (title and receiving agency) is enough, and OCR is slow on a page.
     run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "1240",
          "-H", "420", "-png",
@@ -231,11 +239,40 @@ def test_cover_pdf_shows_the_agency_in_chinese(unpacked: Path, tmp_path: Path) -
 
 
 # -- verify ----------------------------------------------------------------------------------
+def test_signing_key_is_private_and_its_fingerprint_is_in_the_packet(unpacked: Path,
+                                                                    crawled) -> None:
+    key = crawled[0] / "keys" / "evidence-ed25519.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert (key.parent.stat().st_mode & 0o777) == 0o700
+    pub = run(["openssl", "pkey", "-in", str(key), "-pubout"], unpacked, check=True).stdout
+    assert pub.encode() == (unpacked / layout.PUBLIC_KEY).read_bytes()
+    manifest = json.loads((unpacked / layout.MANIFEST_JSON).read_text())
+    fingerprint = manifest["signing_key"]["fingerprint_sha256"]
+    assert fingerprint in (unpacked / layout.COVER_HTML).read_text()
+    assert fingerprint in (unpacked / layout.VERIFY_TXT).read_text()
+
+
 def test_verify_intact_packet(packet: Path, crawled, env) -> None:
     proc = certwatch("evidence", "verify", str(packet), home=crawled[0], env=env)
     assert proc.stdout.splitlines()[-1] == f"OK {packet}: intact"
     assert "timestamp: RFC 3161" in proc.stdout and "chains to CERTWATCH_TSA_CA" in proc.stdout
     assert "signature: Ed25519 good" in proc.stdout
+
+
+def test_timestamp_token_is_checked_cryptographically(packet: Path, tmp_path: Path) -> None:
+    from reports.evidence.errors import TimestampError
+    from reports.evidence.timestamp import check_token
+
+    members = members_of(packet)
+    token, manifest = members[layout.TIMESTAMP], members[layout.MANIFEST]
+    assert check_token(token, manifest, ca_pem=members[layout.TSA_CA]).ca_checked
+    with pytest.raises(TimestampError, match="imprint"):
+        check_token(token, manifest + b"\n")
+    # A TSA certificate from another authority does not chain to this CA.
+    stranger = LocalTSA(tmp_path / "other-tsa")
+    verdict = verify_members(members, tsa_ca=stranger.ca_pem.read_bytes())
+    assert not verdict.ok and verdict.member == layout.TIMESTAMP
+    assert "does not chain" in verdict.failure
 
 
 def rewrite(src: Path, dst: Path, change) -> None:
@@ -336,6 +373,8 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     assert log[1]["before"] == log[1]["after"] == log[0]["after"]
     assert log[1]["to"] == "某市公安局 赵六" and log[1]["note"] == "当面移交U盘"
     assert certwatch("evidence", "verify", str(first), home=home, env=env).returncode == 0
+    handed_copy = tmp_path / "handed-over.wacz"
+    shutil.copy(first, handed_copy)
     # Re-export of the same case continues the exporter's chain, handover included.
     second = Path(certwatch("evidence", "export", listing, "--out", str(out), "--case", case,
                             "--operator", "王五", home=home, env=env).stdout.split()[-1])
@@ -346,7 +385,12 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     home_log = custody.HomeLog(home, case)
     assert home_log.load() == log2
     assert home_log.path.read_bytes() == members_of(second)[layout.CUSTODY]
-    assert certwatch("evidence", "verify", str(second), home=home, env=env).returncode == 0
+    proc = certwatch("evidence", "verify", str(second), home=home, env=env)
+    assert f"custody: matches this machine's copy {home_log.path}" in proc.stdout
+    assert second == first  # same case, same file name: replaced atomically
+    # The handed-over packet is now behind the exporter's copy: noted, still intact.
+    proc = certwatch("evidence", "verify", str(handed_copy), home=home, env=env)
+    assert "has 1 later entries" in proc.stdout and proc.stdout.endswith("intact\n")
     # A rewritten past entry breaks the chain at that line.
     entries = [dict(e) for e in log2]
     entries[1]["to"] = "别人"
@@ -364,6 +408,60 @@ def test_handover_refuses_a_tampered_packet(packet: Path, crawled, tmp_path: Pat
     assert copy.read_bytes() == before
 
 
+# -- lookalike sites ---------------------------------------------------------------------------
+def test_site_packet_goes_to_the_cyberspace_administration(crawled, tmp_path: Path) -> None:
+    home, _ = crawled
+    certwatch("check-domain", "--fetch", "zlaq-mohurd.cn", home=home)
+    out = tmp_path / "out"
+    proc = certwatch("evidence", "export", "site:zlaq-mohurd.cn", "--out", str(out),
+                     "--case", "仿冒查询站", home=home)
+    packet = Path(proc.stdout.strip().splitlines()[-1])
+    assert certwatch("evidence", "verify", str(packet), home=home).returncode == 0
+    members = members_of(packet)
+    case = json.loads(members[layout.CASE_JSON])
+    assert case["agency"]["key"] == "cac" and case["labels"] == {
+        "site:zlaq-mohurd.cn": "lookalike"}
+    assert "网信部门" in members[layout.COVER_HTML].decode("utf-8")
+    assert any(n.startswith("screenshots/site-zlaq-mohurd_cn") for n in members)
+    findings = json.loads(members["findings/site-zlaq-mohurd_cn.json"])
+    assert findings["lookalike"]["canary"]["result"] == "valid"
+    assert findings["lookalike"]["imitates"] == "zlaq.mohurd.gov.cn"
+    capture = json.loads(members[layout.CAPTURE_JSON])
+    assert any("不可能存在的证书编号" in step for step in capture["items"][0]["click_path"])
+    proc = certwatch("evidence", "export", "site:never-captured.cn", "--out", str(out),
+                     home=home, check=False)
+    assert proc.returncode == 2 and "no capture of this domain" in proc.stderr
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+@pytest.mark.postgres
+def test_export_from_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same packet from a team's PostgreSQL store (own database, dropped afterwards)."""
+    from sqlalchemy import text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"certwatch_evidence_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        env = {"CERTWATCH_DB_URL": url}
+        certwatch("crawl", "--source", "zhipin", "--night", "1", "--quiet", home=tmp_path,
+                  env=env)
+        row = listings_jsonl(tmp_path, "--sort", "score", "--limit", "1", env=env)[0]
+        proc = certwatch("evidence", "export", str(row["id"]), "--out", str(tmp_path / "out"),
+                         "--case", "pg", home=tmp_path, env=env)
+        packet = Path(proc.stdout.strip().splitlines()[-1])
+        assert certwatch("evidence", "verify", str(packet), home=tmp_path).returncode == 0
+        findings = json.loads(members_of(packet)[f"findings/listing-{row['id']}.json"])
+        assert findings["classifier"]["label"] == row["label"]
+        assert findings["first_seen"].endswith("Z")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 # -- bad input -------------------------------------------------------------------------------
 @pytest.mark.parametrize("ids", [["999999"], ["listing:abc"], ["frob:1"], ["1", "999999"]])
 def test_unknown_id_is_a_clear_error_and_leaves_nothing(crawled, tmp_path: Path,
@@ -375,7 +473,7 @@ def test_unknown_id_is_a_clear_error_and_leaves_nothing(crawled, tmp_path: Path,
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("certwatch: error: "), proc.stderr
     assert ids[-1].split(":")[-1] in lines[0]
-    assert not out.exists() or not any(out.iterdir())
+    assert not out.exists()
 
 
 def test_existing_out_dir_keeps_only_finished_packets(crawled, tmp_path: Path) -> None:
@@ -391,6 +489,11 @@ def test_existing_out_dir_keeps_only_finished_packets(crawled, tmp_path: Path) -
                      env={"CERTWATCH_TSA_URL": "http://127.0.0.1:9/tsa"})
     assert proc.returncode == 2 and "CERTWATCH_TSA_URL" in proc.stderr
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    # A failure after the directory was made for it removes the directory too.
+    fresh = tmp_path / "fresh"
+    proc = certwatch("evidence", "export", "1", "--out", str(fresh), home=home, check=False,
+                     env={"CERTWATCH_TSA_URL": "http://127.0.0.1:9/tsa"})
+    assert proc.returncode == 2 and not fresh.exists()
 
 
 # -- small pure parts ------------------------------------------------------------------------
@@ -418,6 +521,39 @@ def test_agency_by_category() -> None:
     assert for_case([item("benign")])[0].key == "none"
     lead, copies = for_case([item("benign"), item("exam_fraud"), item(None, "site")])
     assert lead.key == "cac" and [a.key for a in copies] == ["samr"]
+
+
+def test_pages_crawled_before_warc_capture_are_rebuilt_from_stored_bytes(tmp_path: Path) -> None:
+    """With CERTWATCH_WARC=0 (or before capture existed) the stored body is the evidence:
+    kept byte for byte as a `resource` record, its recorded headers as `metadata`."""
+    from reports.evidence.collect import PageRecord
+    from reports.evidence.warc_source import ORIGIN_STORE, rebuild
+    from store.bodies import BodyStore
+
+    bodies = BodyStore(tmp_path / "bodies")
+    body = "<html><body>二建挂证 年薪3万</body></html>".encode("gbk")
+    digest = bodies.put(body)
+    page = PageRecord(id=1, url="http://a.example.cn/1", final_url="http://a.example.cn/1x",
+                      status=200, fetched_at=datetime(2026, 12, 1, 2, 3, 4, tzinfo=UTC),
+                      content_hash=digest, size=len(body), kind="detail", encoding="gbk",
+                      headers={"Content-Type": ["text/html; charset=gbk"]}, run_id=1)
+    members = rebuild(bodies, page)
+    warc = tmp_path / "rebuilt.warc.gz"
+    warc.write_bytes(b"".join(m.data for m in members))
+    proc = run([f"{VENV_BIN}/warcio", "check", "-v", str(warc)], tmp_path)
+    assert proc.returncode == 0 and proc.stdout.count("digest pass") == 2, proc.stdout
+    with warc.open("rb") as fh:
+        records = list(ArchiveIterator(fh))
+    with warc.open("rb") as fh:
+        payloads = [r.content_stream().read() for r in ArchiveIterator(fh)]
+    assert [r.rec_type for r in records] == ["resource", "metadata"]
+    assert payloads[0] == body
+    assert records[0].rec_headers.get_header("WARC-Target-URI") == "http://a.example.cn/1x"
+    assert records[0].rec_headers.get_header("WARC-Date") == "2026-12-01T02:03:04Z"
+    assert records[0].rec_headers.get_header("WARC-Certwatch-Origin") == ORIGIN_STORE
+    meta = json.loads(payloads[1])
+    assert meta["status"] == 200 and meta["body_sha256"] == digest
+    assert meta["headers"] == {"Content-Type": ["text/html; charset=gbk"]}
 
 
 def test_cli_is_registered() -> None:

@@ -24,3 +24,20 @@ def test_pseudo_selectors_verbatim() -> None:
 def test_escaped_markup_stays_text() -> None:
     sel = Selector(text='<h1>&lt;script&gt;alert("x")&lt;/script&gt;办证</h1>').root
     assert select_field(sel, "h1") == '<script>alert("x")</script>办证'
+
+
+def test_clean_lines_drops_exactly_the_c0_controls_but_tab_and_newline() -> None:
+    import random
+
+    from crawlers.extract import clean_lines
+
+    def reference(raw: str) -> str:  # the original character-by-character definition
+        raw = "".join(ch for ch in raw if ch in "\n\t" or ch >= " ")
+        lines = (" ".join(line.split()) for line in raw.split("\n"))
+        return "\n".join(line for line in lines if line)
+
+    rng = random.Random(7)
+    alphabet = [chr(i) for i in range(40)] + list("挂证 ab\u3000\xa0\x7f\x85")
+    for _ in range(3000):
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert clean_lines(raw) == reference(raw), repr(raw)

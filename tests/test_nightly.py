@@ -79,8 +79,9 @@ def smtp() -> Iterator[tuple[int, list[Message]]]:
 
 def write_config(home: Path, **extra: object) -> None:
     home.mkdir(parents=True, exist_ok=True)
+    # The hunt is off unless a test asks for it: its browser side is lookalike's tests' job.
     doc = {"sources": list(SOURCES), "review_url": "http://review.example:8000/",
-           "monitor": {"min_history": 1}, **extra}
+           "monitor": {"min_history": 1}, "hunt": {"enabled": False}, **extra}
     (home / "certwatch.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
 
 
@@ -98,7 +99,9 @@ def two_nights(tmp_path_factory: pytest.TempPathFactory, webhook: tuple, smtp: t
     home = tmp_path_factory.mktemp("nightly")
     hook_url, _ = webhook
     port, _ = smtp
-    write_config(home, webhook={"url": hook_url}, evidence={"threshold": 0.9},
+    write_config(home, webhook={"url": hook_url}, evidence={"threshold": 0.9, "limit": 3},
+                 feeds=[str(REPO / "sandbox" / "feeds" / "nrd-sample.txt")],
+                 hunt={"fetch": False},  # names only: the browser side is lookalike's tests
                  smtp={"host": "127.0.0.1", "port": port, "from": "certwatch@example.cn",
                        "to": ["analyst@example.cn"]})
     procs = [certwatch("nightly", "--night", str(n), home=home, check=False) for n in (1, 2)]
@@ -182,11 +185,25 @@ def test_step_detection_follows_the_cli() -> None:
 
 
 def test_hunt_and_evidence_steps_report_honestly(two_nights: dict) -> None:
-    md = Path(nightly_rows(two_nights["home"])[1].summary["digest"]["markdown"]).read_text()
+    second = nightly_rows(two_nights["home"])[1]
+    md = Path(second.summary["digest"]["markdown"]).read_text()
+    steps = {s["name"]: s for s in second.summary["steps"]}
     if not installed(HUNT_COMMAND):
         assert "仿冒网站排查：未安装" in md
+    else:
+        assert steps["仿冒网站排查"]["status"] == "done", steps
+        assert "仿冒 zlaq-mohurd.cn（仿 zlaq.mohurd.gov.cn" in md  # from the sample feed
+        assert "www.mot.gov.cn" not in md  # a genuine .gov.cn in the same feed
     if not installed(EVIDENCE_COMMAND):
-        assert "证据包：未安装" in md and "条待导出" in md
+        assert "证据包：未安装" in md and "项待导出" in md
+        return
+    assert steps["证据包"]["status"] == "done", steps
+    packets = list((two_nights["home"] / "reports" / "evidence").rglob("*.wacz"))
+    assert len(packets) == 2  # one per night, the strongest three new hits each
+    assert "超出单次上限 3" in md
+    verified = certwatch("evidence", "verify", str(packets[0]), home=two_nights["home"],
+                         check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_second_nightly_is_refused_with_its_own_status(tmp_path: Path) -> None:
@@ -235,7 +252,7 @@ def test_drop_and_empty_source_are_flagged_exit_4(two_nights: dict, tmp_path: Pa
     # list pages, tieba's list page no longer matches the selectors.
     _override(home, "jobs58", limits={"list_pages": 2})
     _override(home, "tieba", start_urls=["http://www.zhipin-sandbox.cn/"])
-    write_config(home, monitor={"min_history": 2})
+    write_config(home, monitor={"min_history": 2}, evidence={})
     proc = certwatch("nightly", "--night", "2", home=home, check=False,
                      env={"CERTWATCH_SOURCES_DIR": str(home / "sources")})
     assert proc.returncode == 4, proc.stderr[-3000:]

@@ -43,6 +43,7 @@ from store.warc_index import (
     iter_warc_files,
     read_record,
     read_record_bytes,
+    warcinfo,
 )
 from tests.conftest import REPO, certwatch
 
@@ -96,6 +97,9 @@ def test_warcinfo_records_the_environment(forum: Path) -> None:
     for name in ("software: certwatch/", "operator: ", "exit-ip: ", "hostname: ",
                  "operating-system: ", "scrapy: ", "warcio: ", "http-header-user-agent: "):
         assert name in fields, fields
+    info = warcinfo(warc_files(forum)[0])
+    assert info["software"].startswith("certwatch/") and info["robots"] == "obey"
+    assert info["exit-ip"] == "unknown (set CERTWATCH_EXIT_IP)"
 
 
 def test_every_stored_page_has_request_and_response_from_127_0_0_1(forum: Path) -> None:
@@ -257,6 +261,51 @@ def test_browser_page_has_network_screenshot_and_dom(market: Path) -> None:
         check = subprocess.run([WARCIO, "check", "-v", str(path)], capture_output=True,
                                text=True)
         assert check.returncode == 0, check.stdout[-2000:]
+        info = warcinfo(path)
+        assert info["operator"] == "张警官" and "playwright" in info and "browser" in info
+
+
+BROWSER_DETAIL_SOURCE = """\
+name: xianyudetail
+title: 闲鱼详情（测试）
+platform: marketplace
+browser: true
+start_urls: ['http://www.xianyu-sandbox.cn/search?q=证书']
+key: '/item/([A-Za-z0-9_-]+)'
+list:
+  item: "div.item-card:nth-child(-n+3)"
+  link: a.item-link::attr(href)
+  actions: [{wait_for: div.item-card}]
+detail:
+  fields: {title: h3.item-title, text: p.item-desc}
+politeness: {delay: 0, concurrency: 2}
+"""
+
+
+@pytest.mark.browser
+def test_browser_detail_pages_are_captured_without_spider_help(tmp_path: Path) -> None:
+    """Pages the spider does not keep open: the middleware screenshots and closes them."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "xianyudetail.yaml").write_text(BROWSER_DETAIL_SOURCE, "utf-8")
+    home = tmp_path / "home"
+    certwatch("crawl", "--source", "xianyudetail", "--quiet", home=home,
+              env={"CERTWATCH_SOURCES_DIR": str(sources)})
+    with Session(sqlite_engine(home)) as session:
+        details = session.scalars(select(FetchedPage).where(FetchedPage.kind == "detail")).all()
+        rows = session.scalars(select(WarcRecordRow).where(
+            WarcRecordRow.page_kind == "detail")).all()
+    assert len(details) == 3
+    for page in details:
+        mine = [r for r in rows if r.page_url == page.url]
+        document = next(r for r in mine if r.role == "page" and r.record_type == "response")
+        dom = next(r for r in mine if r.role == "dom")
+        shot = next(r for r in mine if r.role == "screenshot")
+        assert dom.payload_sha256 == page.content_hash  # what the store kept for the page
+        assert dom.concurrent_to == shot.concurrent_to == document.warc_record_id
+        assert any(r.role == "subresource" and "/api/item/" in r.url for r in mine)
+        _, png = parse((home / shot.path).read_bytes()[shot.offset:shot.offset + shot.length])
+        assert_stamped(Image.open(io.BytesIO(png)))
 
 
 def assert_stamped(image: Image.Image) -> None:

@@ -19,10 +19,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+_collected = False
+
 
 def freeze() -> None:
-    if gc.get_freeze_count() == 0:
+    global _collected
+    if not _collected:  # not gc.get_freeze_count(): it walks the frozen list
         gc.collect()
+        _collected = True
     gc.freeze()  # cheap: splices lists; later crawlers add what they loaded
 
 

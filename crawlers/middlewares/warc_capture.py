@@ -19,12 +19,12 @@ import platform
 import socket
 import sys
 from http import HTTPStatus
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
 import twisted
-import warcio
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 from certwatch import __version__
 from certwatch.config import Config
 from crawlers import browser_capture
+from crawlers.pipelines.store import _db_lock  # one transaction at a time per database
 from store.clock import utcnow
 from store.db import open_store
 from store.warc import HttpMessage
@@ -42,7 +43,7 @@ from store.warc_capture import CaptureWriter, Exchange, PageCapture
 logger = logging.getLogger(__name__)
 
 SENT_AT = "certwatch_warc_sent"
-OWNS_PAGE = "certwatch_warc_owns_page"
+REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 
 @functools.cache
@@ -62,12 +63,10 @@ def exit_ip() -> str:
     return os.environ.get("CERTWATCH_EXIT_IP") or "unknown (set CERTWATCH_EXIT_IP)"
 
 
-def _version(module: str) -> str:
+def _version(distribution: str) -> str:
     try:
-        from importlib.metadata import version
-
-        return version(module)
-    except Exception:  # not installed as a distribution
+        return version(distribution)
+    except PackageNotFoundError:
         return "unknown"
 
 
@@ -96,7 +95,8 @@ class WarcCaptureMiddleware:
         config = getattr(spider, "config", None)
         self.source = config.name if config is not None else spider.name
         self.writer = CaptureWriter(self.home, functools.partial(_engine, self.db_url),
-                                    source=self.source, info=self.warcinfo(spider))
+                                    source=self.source, info=self.warcinfo(spider),
+                                    lock=_db_lock(self.db_url))
 
     def spider_closed(self, spider: Spider) -> None:
         if self.writer is None:
@@ -128,8 +128,7 @@ class WarcCaptureMiddleware:
             "python": sys.version.split()[0],
             "scrapy": scrapy.__version__,
             "twisted": twisted.__version__,
-            "warcio": _version("warcio") if not hasattr(warcio, "__version__")
-            else warcio.__version__,
+            "warcio": _version("warcio"),
             "capture": "as fetched by the crawler, written while it ran; header lines as the "
                        "HTTP client delivered them; chunked bodies are stored de-chunked "
                        "(the client consumes Transfer-Encoding)",
@@ -153,11 +152,11 @@ class WarcCaptureMiddleware:
         if self.writer is None:
             return response
         if "playwright" in response.flags:
-            if request.meta.pop(OWNS_PAGE, False):
+            if request.meta.pop(browser_capture.OWNS_PAGE, False):
                 page = request.meta.pop("playwright_page", None)
                 if page is not None:
                     try:
-                        await browser_capture.capture(response, page, response.text)
+                        await browser_capture.capture(response, page, response.body)
                     finally:
                         await page.close()
             return response
@@ -193,10 +192,6 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
     if not any(name.lower() == "host" for name, _ in headers):
         headers.insert(0, ("Host", parts.netloc))
     status = response.status
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = ""
     certificate = None
     if response.certificate is not None:
         try:
@@ -207,7 +202,8 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
     return Exchange(
         url=response.url,
         request=HttpMessage(f"{request.method} {target} HTTP/1.1", headers, request.body),
-        response=HttpMessage(f"{status} {reason}".strip(), _pairs(response.headers),
+        response=HttpMessage(f"{status} {REASONS.get(status, '')}".rstrip(),
+                             _pairs(response.headers),
                              response.body, protocol=response.protocol or "HTTP/1.1"),
         sent_at=request.meta.get(SENT_AT) or received, received_at=received, status=status,
         ip_address=str(response.ip_address) if response.ip_address else None,
@@ -215,5 +211,6 @@ def scrapy_exchange(request: Request, response: Response) -> Exchange:
 
 
 def _pairs(headers: Any) -> list[tuple[str, str]]:
+    # dict.items: Scrapy's Headers.items() re-normalises every key and value it holds.
     return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() for value in values]
+            for name, values in dict.items(headers) for value in values]

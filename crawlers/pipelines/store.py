@@ -16,9 +16,9 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from sqlalchemy import Engine
-from twisted.internet import defer, threads
+from twisted.internet import threads
 
 from certwatch.config import Config
 from classifiers.listing_scorer import default_scorer
@@ -130,15 +130,16 @@ class StorePipeline:
         if stop:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=STORE_FAILED))
 
-    def close_spider(self, spider: Spider | None = None) -> defer.Deferred | None:
+    async def close_spider(self, spider: Spider | None = None) -> None:
         """Queue the last flush and wait (off the reactor) until the writer has run it all."""
         if self.writer is None:
-            return None
-        if self.writer.error is None:
-            self.writer.submit(self.recorder.flush)
-        d = threads.deferToThread(self.writer.close)
-        d.addErrback(lambda failure: self._store_failed(failure.value, stop=False))
-        return d
+            return
+        try:
+            if self.writer.error is None:
+                self.writer.submit(self.recorder.flush)
+            await maybe_deferred_to_future(threads.deferToThread(self.writer.close))
+        except Exception as exc:  # the writer's failure: the run is closed as such
+            self._store_failed(exc, stop=False)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.recorder is None or self.recorder.run_id is None:

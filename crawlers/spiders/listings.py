@@ -23,8 +23,9 @@ from w3lib.url import canonicalize_url
 
 from crawlers import failures
 from crawlers.browser_capture import capture as capture_browser_page
-from crawlers.encoding import detect
+from crawlers.encoding import detect_and_decode
 from crawlers.extract import extract_fields, select_nodes, select_strings
+from crawlers.html import ParsedPage, page_text, parse_page
 from crawlers.items import ListingItem, PageItem
 from crawlers.source_settings import apply_source_settings
 from crawlers.sources import Action, SourceConfig, select_sources
@@ -107,22 +108,22 @@ class ListingsSpider(scrapy.Spider):
             finally:
                 await page.close()
             response = response.replace(body=html.encode("utf-8"), encoding="utf-8")
-        text_response, page_item = self._page(response)
-        if text_response is None:
+        parsed, page_item = self._page(response)
+        if parsed is None:
             yield page_item
             return
-        requests = list(self._list_entries(text_response, page_item))
+        requests = list(self._list_entries(parsed, page_item))
         yield page_item  # before the requests it led to: the store sees causes first
         for request in requests:
             yield request
-        for item in self._navigation(text_response):
+        for item in self._navigation(parsed):
             yield item
 
-    def _list_entries(self, response: TextResponse,
+    def _list_entries(self, response: ParsedPage,
                       page_item: PageItem) -> Iterator[scrapy.Request]:
         """Detail requests for each entry; listings straight from the cards when no details."""
         spec = self.config.list
-        entries = select_nodes(response.selector.root, spec.item)
+        entries = select_nodes(response.root, spec.item)
         self.crawler.stats.inc_value("certwatch/list/entries", len(entries))
         seen = page_item.seen_keys
         for entry in entries:
@@ -145,11 +146,11 @@ class ListingsSpider(scrapy.Spider):
             if listing is not None:
                 page_item.listings.append(listing)
 
-    def _navigation(self, response: TextResponse) -> Iterator[Any]:
+    def _navigation(self, response: ParsedPage) -> Iterator[Any]:
         spec = self.config.list
         for selectors, kind in ((spec.next, "list"), (spec.follow, "follow")):
             for selector in selectors:
-                for href in select_strings(response.selector.root, selector):
+                for href in select_strings(response.root, selector):
                     url = response.urljoin(href.strip())
                     admitted, notes = self._admit_nav(url)
                     yield from notes
@@ -186,9 +187,9 @@ class ListingsSpider(scrapy.Spider):
                            status=response.status, fetched_at=utcnow(), kind="detail",
                            headers=_headers(response), body=response.body, gone_key=key)
             return
-        text_response, page_item = self._page(response)
-        if text_response is not None and self.config.detail is not None:
-            values = extract_fields(text_response.selector.root, self.config.detail.fields)
+        parsed, page_item = self._page(response)
+        if parsed is not None and self.config.detail is not None:
+            values = extract_fields(parsed.root, self.config.detail.fields)
             listing = self._listing(key, response.request.url, values)
             if listing is None:
                 title_css = self.config.detail.fields["title"]
@@ -206,8 +207,8 @@ class ListingsSpider(scrapy.Spider):
         return ListingItem(key=key, url=url, title=title, text=values.get("text", ""),
                            posted=values.get("posted"), fields=extra, seen_at=utcnow())
 
-    def _page(self, response: Response) -> tuple[TextResponse | None, PageItem]:
-        """Record the fetch and return a response decoded with the right codec."""
+    def _page(self, response: Response) -> tuple[ParsedPage | None, PageItem]:
+        """Record the fetch and return the page decoded with the right codec, parsed."""
         item = PageItem(url=response.request.url, final_url=response.url,
                         status=response.status, fetched_at=utcnow(),
                         kind=response.meta.get("certwatch_kind", ""),
@@ -218,12 +219,12 @@ class ListingsSpider(scrapy.Spider):
             item.error = f"not an HTML page (Content-Type {content_type or 'missing'!r})"
             self.crawler.stats.inc_value("certwatch/errors/not_html")
             return None, item
-        codec, exact = detect(response.body, content_type, self.config.encoding)
+        codec, exact, text = detect_and_decode(response.body, content_type, self.config.encoding)
         item.encoding = codec
         if not exact:
             self.crawler.stats.inc_value("certwatch/encoding/lossy")
-        return TextResponse(url=response.url, status=response.status, headers=response.headers,
-                            body=response.body, encoding=codec, request=response.request), item
+        text = page_text(response.url, response.body, codec, text)
+        return parse_page(response.url, response.body, text, codec), item
 
     async def _run_actions(self, page: Any, actions: tuple[Action, ...]) -> str:
         for action in actions:
@@ -270,6 +271,7 @@ class ListingsSpider(scrapy.Spider):
 
 
 def _headers(response: Response) -> dict[str, list[str]]:
+    # dict.items: Headers.items() re-normalises every key and value it already holds.
     return {k.decode("latin-1"): [v.decode("latin-1") for v in vs]
-            for k, vs in response.headers.items()}
+            for k, vs in dict.items(response.headers)}
 

@@ -62,4 +62,5 @@ def for_case(items: list[Item]) -> tuple[Agency, list[Agency]]:
 
 LABEL_NAMES = {"guazheng": "挂证（出租、出借注册证书）", "fake_cert": "出售伪造证书",
                "exam_fraud": "考试包过、代考等虚假宣传", "benign": "正常信息",
+               "lookalike": "假冒政府网站、证书查询端口", "official": "官方网站",
                None: "未评分"}

@@ -27,6 +27,9 @@ from store.models import (
     Review,
     Source,
 )
+from store.review_models import AuditEntry, ReviewCase
+
+CLASS_LABELS = ("guazheng", "fake_cert", "exam_fraud", "benign")
 
 
 @dataclass
@@ -82,10 +85,15 @@ class Item:
 
     @property
     def label(self) -> str | None:
-        """The analyst's latest decision wins over the classifier's."""
-        reviews = self.findings.get("reviews") or []
-        if reviews:
-            return reviews[-1]["label"]
+        """The analysts' decision wins over the classifier's."""
+        case = self.findings.get("review_case") or {}
+        if case.get("status") in ("confirmed", "closed"):
+            return case.get("category") or "benign"
+        if case.get("status") == "dismissed":
+            return "benign"
+        for review in reversed(self.findings.get("reviews") or []):
+            if review["label"] in CLASS_LABELS:
+                return review["label"]
         return self.findings.get("classifier", {}).get("label")
 
     @property
@@ -101,6 +109,27 @@ def _first_seen(item: Item) -> datetime:
     return datetime.fromisoformat(item.findings["first_seen"].replace("Z", "+00:00"))
 
 
+def ensure_known(engine: Engine, targets: list[Target]) -> None:
+    """UnknownEvidenceID for the first target the store has nothing on (cheap queries)."""
+    with Session(engine) as session:
+        for target in targets:
+            if target.kind == "listing" and session.get(Listing, int(target.value)) is None:
+                raise UnknownEvidenceID(f"{target.id}: no such listing in the store "
+                                        "(see `certwatch listings`)")
+    for target in targets:
+        if target.kind == "site":
+            _site_module(target).ensure_captured(engine, target)
+
+
+def _site_module(target: Target) -> Any:
+    try:
+        return importlib.import_module("reports.evidence.site_source")
+    except ImportError:
+        raise UnknownEvidenceID(
+            f"{target.id}: lookalike-site evidence needs the lookalike module, which this "
+            "installation does not have yet") from None
+
+
 def collect(engine: Engine, home: Path, targets: list[Target]) -> list[Item]:
     """Every target's evidence; UnknownEvidenceID names the first that is not in the store."""
     items = []
@@ -114,13 +143,7 @@ def collect(engine: Engine, home: Path, targets: list[Target]) -> list[Item]:
 
 
 def _site(engine: Engine, home: Path, target: Target) -> Item:
-    try:
-        module = importlib.import_module("reports.evidence.site_source")
-    except ImportError:
-        raise UnknownEvidenceID(
-            f"{target.id}: lookalike-site evidence needs the lookalike module, which this "
-            "installation does not have yet") from None
-    return module.site_item(engine, home, target)
+    return _site_module(target).site_item(engine, home, target)
 
 
 def _listing(session: Session, engine: Engine, home: Path, target: Target) -> Item:
@@ -200,6 +223,7 @@ def _findings(session: Session, listing: Listing, source: Source) -> dict[str, A
                 "decided_at": utc_z(r.decided_at)}
                for r in session.scalars(select(Review).where(Review.listing_id == listing.id)
                                         .order_by(Review.decided_at, Review.id))]
+    review_case, audit = _review_ui(session, "listing", listing.id)
     events = [{"kind": e.kind, "at": utc_z(e.at), "run_id": e.run_id}
               for e in session.scalars(select(ListingEvent)
                                        .where(ListingEvent.listing_id == listing.id)
@@ -221,5 +245,22 @@ def _findings(session: Session, listing: Listing, source: Source) -> dict[str, A
                        "scores": listing.scores, "reasons": listing.reasons,
                        "model_version": listing.model_version},
         "attributes": listing.attributes, "contacts": contacts, "reviews": reviews,
+        "review_case": review_case, "review_audit": audit,
         "versions": versions, "events": events,
     }
+
+
+def _review_ui(session: Session, kind: str, item_id: int) -> tuple[dict[str, Any] | None,
+                                                                  list[dict[str, Any]]]:
+    """The review UI's current case state and its audit trail for one item."""
+    case = session.scalar(select(ReviewCase).where(ReviewCase.kind == kind,
+                                                   ReviewCase.item_id == item_id))
+    state = None if case is None else {
+        "status": case.status, "category": case.category, "note": case.note,
+        "updated_by": case.updated_by, "updated_at": utc_z(case.updated_at)}
+    audit = [{"at": utc_z(a.at), "actor": a.actor, "action": a.action, "before": a.before,
+              "after": a.after, "hash": a.hash}
+             for a in session.scalars(select(AuditEntry).where(
+                 AuditEntry.object_kind == kind, AuditEntry.object_id == str(item_id))
+                 .order_by(AuditEntry.id))]
+    return state, audit

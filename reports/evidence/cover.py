@@ -3,6 +3,9 @@ JavaScript off and the network cut (the page needs nothing but itself and local 
 
 from __future__ import annotations
 
+import os
+import queue
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,10 @@ def item_view(item: Item) -> dict[str, Any]:
     f = item.findings
     cls = f.get("classifier") or {}
     attrs = f.get("attributes") or {}
+    if item.target.kind == "site":
+        imitates = (f.get("lookalike") or {}).get("imitates")
+        attrs = {"certificates": [], "price": None,
+                 "region": f"仿冒 {imitates}" if imitates else None}
     certs = "、".join(filter(None, (f"{c.get('family', '')}{c.get('specialty') or ''}"
                                     for c in attrs.get("certificates", [])))) or "—"
     price = (attrs.get("price") or {}).get("text") or "—"
@@ -37,8 +44,7 @@ def item_view(item: Item) -> dict[str, Any]:
         "id": item.target.id, "source_title": item.source_title or item.source,
         "url": item.url, "title": item.title or "—",
         "label_zh": LABEL_NAMES.get(item.label, item.label),
-        "reviewed": (f"{LABEL_NAMES.get(reviews[-1]['label'], reviews[-1]['label'])}，"
-                     f"{reviews[-1]['analyst']}") if reviews else None,
+        "reviewed": _reviewed(f.get("review_case"), reviews),
         "score": f"{score:.2f}" if isinstance(score, int | float) else "—",
         "model_version": cls.get("model_version") or "—",
         "reasons": list(dict.fromkeys(r.get("text", "") for r in (cls.get("reasons") or [])
@@ -51,6 +57,21 @@ def item_view(item: Item) -> dict[str, Any]:
         "removed": f.get("removed"),
         "page_hashes": [p.content_hash for p in item.pages if p.content_hash],
     }
+
+
+STATUSES = {"pending": "待审核", "confirmed": "已确认", "dismissed": "已排除（误报）",
+            "needs_info": "待补充信息", "escalated": "已上报主管", "closed": "已结案"}
+
+
+def _reviewed(case: dict[str, Any] | None, reviews: list[dict[str, Any]]) -> str | None:
+    if case:
+        category = f"，{LABEL_NAMES.get(case['category'], case['category'])}" \
+            if case.get("category") else ""
+        return f"{STATUSES.get(case['status'], case['status'])}{category}，{case['updated_by']}"
+    if reviews:
+        return f"{LABEL_NAMES.get(reviews[-1]['label'], reviews[-1]['label'])}，" \
+               f"{reviews[-1]['analyst']}"
+    return None
 
 
 def _when(utc: str | None) -> str:
@@ -75,34 +96,103 @@ def render_html(*, case: str, purpose: str, operator: str, packet_name: str,
 
 
 class PdfPrinter:
-    """One Chromium for the whole export; `version` goes into the environment record."""
+    """One Chromium for the whole export, started on its own thread as soon as the export
+    begins (Playwright's sync API stays on that thread), so it boots while the store is read
+    and the records are written. `version` goes into the environment record."""
 
     def __init__(self) -> None:
-        self._pw = None
-        self._browser = None
-        self.version: str | None = None
+        self._pw: Any = None
+        self._browser: Any = None
+        self._jobs: queue.Queue[bytes | None] = queue.Queue()
+        self._results: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue()
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._version: str | None = None
 
     def __enter__(self) -> PdfPrinter:
-        from playwright.sync_api import Error, sync_playwright
-
-        from crawlers.browser import launch_options
-        from crawlers.errors import BrowserUnavailable
-
-        try:
-            options = launch_options()
-        except BrowserUnavailable as exc:
-            raise EvidenceError(f"cannot print the cover sheet: {exc}") from None
-        self._pw = sync_playwright().start()
-        try:
-            self._browser = self._pw.chromium.launch(**options)
-        except Error as exc:
-            self._pw.stop()
-            raise EvidenceError(f"cannot start Chromium for the cover sheet: "
-                                f"{str(exc).splitlines()[0]}") from None
-        self.version = f"Chromium {self._browser.version}"
+        self._thread = threading.Thread(target=self._run, name="cover-pdf", daemon=True)
+        self._thread.start()
         return self
 
+    @property
+    def version(self) -> str:
+        self._wait()
+        return self._version or ""
+
     def pdf(self, html: bytes) -> bytes:
+        self._wait()
+        self._jobs.put(html)
+        data, error = self._results.get()
+        if error is not None:
+            raise EvidenceError(f"cannot print the cover sheet: {error}") from None
+        return data or b""
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=60)
+
+    def _wait(self) -> None:
+        self._ready.wait()
+        if self._failure is not None:
+            raise self._failure
+
+    # -- on the printer's thread ------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._start()
+        except BaseException as exc:  # handed to the export thread, raised there
+            self._failure = exc if isinstance(exc, EvidenceError) else EvidenceError(
+                f"cannot start Chromium for the cover sheet: {str(exc).splitlines()[0]}")
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while (html := self._jobs.get()) is not None:
+                try:
+                    self._results.put((self._print(html), None))
+                except Exception as exc:  # noqa: BLE001 - reported to the caller
+                    self._results.put((None, exc))
+        finally:
+            self._browser.close()
+            self._pw.stop()
+
+    def _start(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(**self._options())
+        except BaseException:
+            self._pw.stop()
+            raise
+        self._version = f"Chromium {self._browser.version}"
+
+    def _options(self) -> dict[str, Any]:
+        """certwatch's Chromium choice (crawlers.browser), asking this Playwright instance
+        whether its own build is installed instead of starting a second driver."""
+        from crawlers.browser import QUIET_FLAGS, system_chromium
+
+        override = os.environ.get("CERTWATCH_CHROMIUM")
+        if override:
+            if not (Path(override).is_file() and os.access(override, os.X_OK)):
+                raise EvidenceError(f"cannot print the cover sheet: CERTWATCH_CHROMIUM="
+                                    f"{override!r} is not an executable file")
+            executable: str | None = override
+        elif Path(self._pw.chromium.executable_path).is_file():
+            executable = None
+        else:
+            executable = system_chromium()
+            if executable is None:
+                raise EvidenceError("cannot print the cover sheet: no Chromium found (run "
+                                    "`make install` or set CERTWATCH_CHROMIUM)")
+        options: dict[str, Any] = {"headless": True, "args": list(QUIET_FLAGS)}
+        if executable:
+            options["executable_path"] = executable
+        return options
+
+    def _print(self, html: bytes) -> bytes:
         context = self._browser.new_context(java_script_enabled=False, offline=True,
                                             locale="zh-CN")
         try:
@@ -113,9 +203,3 @@ class PdfPrinter:
             return page.pdf(format="A4", print_background=True)
         finally:
             context.close()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._browser:
-            self._browser.close()
-        if self._pw:
-            self._pw.stop()

@@ -3,6 +3,7 @@ place only after it validates, so an error never leaves a half-written packet.""
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import shutil
 import tempfile
@@ -24,7 +25,7 @@ from reports.evidence import (
     verify_text,
     wacz_check,
 )
-from reports.evidence.collect import Item, collect
+from reports.evidence.collect import Item, collect, ensure_known
 from reports.evidence.errors import EvidenceError
 from reports.evidence.ids import parse_ids
 from reports.evidence.timefmt import shanghai, utc_z
@@ -77,8 +78,9 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
     targets = parse_ids(ids)
     if not targets:
         raise EvidenceError("nothing to export: give at least one listing ID or site:DOMAIN")
-    # Everything is read before anything is written: a bad ID leaves --out untouched.
-    items = collect(engine, home, targets)
+    # Every ID is checked before anything is started or written: a bad one leaves --out
+    # untouched and costs no browser start.
+    ensure_known(engine, targets)
     ca_pem = _read_ca(options.tsa_ca)
     case = (options.case or f"certwatch-{utcnow():%Y%m%d}-"
             + "-".join(t.slug for t in targets[:3])).strip()
@@ -86,11 +88,15 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
     key = signing.load_or_create_key(home)
     home_log = custody.HomeLog(home, case)
     chain = home_log.load()
+    created = not options.out_dir.exists()
     options.out_dir.mkdir(parents=True, exist_ok=True)
     target = options.out_dir / f"{custody.slug(case)}.wacz"
+    if options.validate:
+        wacz_check.preload()
     work = Path(tempfile.mkdtemp(dir=options.out_dir, prefix=".certwatch-export-"))
     try:
-        with cover.PdfPrinter() as printer:
+        with cover.PdfPrinter() as printer:  # boots while the store is read
+            items = collect(engine, home, targets)
             members, result = _build(items, case=case, operator=operator, key=key,
                                      chain=chain, packet_name=target.name, printer=printer,
                                      tsa_url=options.tsa_url, ca_pem=ca_pem,
@@ -103,6 +109,12 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
                 raise EvidenceError(f"internal error: py-wacz rejects the packet: {message}")
         staged.chmod(0o644)
         staged.replace(target)
+    except BaseException:
+        if created:  # leave no trace of a failed export, not even its directory
+            shutil.rmtree(work, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                options.out_dir.rmdir()
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     entries, _ = custody.parse_log(members[layout.CUSTODY])

@@ -4,6 +4,7 @@ known at export time is labelled so."""
 
 from __future__ import annotations
 
+import functools
 import platform
 import socket
 from datetime import datetime
@@ -17,7 +18,8 @@ from reports.evidence.collect import Item
 from reports.evidence.timefmt import shanghai, shanghai_text, utc_z
 from reports.evidence.warc_source import ORIGIN_CRAWL, ORIGIN_STORE
 
-ORIGINS_ZH = {ORIGIN_CRAWL: "抓取时写入的WARC", ORIGIN_STORE: "由抓取时存储的原始响应体重建"}
+ORIGINS_ZH = {ORIGIN_CRAWL: "抓取时写入的WARC", ORIGIN_STORE: "由抓取时存储的原始响应体重建",
+              "lookalike capture file": "仿冒网站巡查时保存的文件（哈希已核对）"}
 LIBRARIES = ("scrapy", "scrapy-playwright", "playwright", "twisted", "sqlalchemy",
              "scikit-learn", "warcio", "wacz", "cryptography", "asn1crypto", "jinja2")
 
@@ -53,13 +55,8 @@ def local_address() -> str:
 
 def _click_path(item: Item, sources_dir: Path | None) -> list[str]:
     if item.target.kind != "listing":
-        return [f"打开 {item.url}"]
-    try:
-        from crawlers.sources import load_sources
-
-        config = load_sources(sources_dir).get(item.source)
-    except Exception:  # a broken source file must not stop an export
-        config = None
+        return _site_path(item)
+    config = _sources(sources_dir).get(item.source)
     if config is None:
         return [f"来源配置 {item.source} 已不可用；直接记录的详情页：{item.url}"]
     steps = [f"打开起始页 {u}" for u in config.start_urls]
@@ -74,6 +71,30 @@ def _click_path(item: Item, sources_dir: Path | None) -> list[str]:
     if config.list.link:
         steps.append(f"在列表条目（{config.list.item}）中点击链接（{config.list.link}）进入详情页")
     steps.append(f"记录该条信息所在页面 {item.url}")
+    return steps
+
+
+@functools.lru_cache(maxsize=4)
+def _sources(sources_dir: Path | None) -> dict[str, Any]:
+    try:
+        from crawlers.sources import load_sources
+
+        return load_sources(sources_dir)
+    except Exception:  # a broken source file must not stop an export
+        return {}
+
+
+def _site_path(item: Item) -> list[str]:
+    steps = []
+    for page in item.pages:
+        steps.append(f"在浏览器（Chromium）中打开 {page.url}")
+        if page.final_url and page.final_url != page.url:
+            steps.append(f"页面跳转至 {page.final_url}")
+        steps.append(f"保存整页截图、渲染后页面源码与文本（HTTP {page.status}）")
+    canary = (item.findings.get("lookalike") or {}).get("canary") or {}
+    if canary.get("number"):
+        steps.append(f"在网站自身的查询表单中提交不可能存在的证书编号 {canary['number']}，"
+                     f"记录网站答复（结果：{canary.get('result')}）")
     return steps
 
 
@@ -133,18 +154,41 @@ def _linked(item: Item) -> dict[str, Any]:
     """GUIDE §2 item 6: redirect chain, resolved IP, TLS certificate (contacts: findings)."""
     schemes = {urlsplit(p.final_url or p.url).scheme for p in item.pages} or {
         urlsplit(item.url).scheme}
+    ips = sorted({m.ip_address for m in item.warc if m.ip_address})
+    basis = "WARC-IP-Address（抓取时记录）" if ips else "抓取时未记录（早于WARC采集的页面）"
+    resolved = (item.findings.get("lookalike") or {}).get("resolved_addresses")
+    if not ips and resolved:
+        ips, basis = sorted(resolved), "巡查时的域名解析结果"
     return {
         "redirect_chain": [[p.url, p.final_url] for p in item.pages
                            if p.final_url and p.final_url != p.url],
-        "resolved_ips": sorted({m.ip_address for m in item.warc if m.ip_address}),
-        "resolved_ips_basis": "WARC-IP-Address（抓取时记录）" if any(
-            m.ip_address for m in item.warc) else "抓取时未记录（早于WARC采集的页面）",
+        "resolved_ips": ips,
+        "resolved_ips_basis": basis,
         "tls_certificate": "；".join(item.certificates) if item.certificates
         else "不适用（HTTP明文传输）" if schemes == {"http"} else "抓取时未记录",
         "contacts": [{"kind": c["kind"], "value": c["value"],
                       "linked_listings": len(c.get("linked_listings", []))}
                      for c in item.findings.get("contacts", [])],
     }
+
+
+def _contexts(items: list[Item]) -> list[dict[str, str]]:
+    """The browser settings each kind of capture ran with (HTTP pages had no browser)."""
+    contexts = []
+    if any(i.target.kind == "listing" and (i.screenshots or i.doms) for i in items):
+        contexts.append({"used_for": "浏览器来源的列表页（scrapy-playwright）",
+                         "viewport": "1280×720（Playwright 默认）",
+                         "locale": "未设置（Chromium 默认）", "user_agent": "Chromium 默认"})
+    if any(i.target.kind == "listing" and not (i.screenshots or i.doms) for i in items):
+        contexts.append({"used_for": "HTTP 页面（Scrapy，无浏览器渲染）", "viewport": "不适用",
+                         "locale": "不适用", "user_agent": "见上（爬虫 User-Agent）"})
+    if any(i.target.kind == "site" for i in items):
+        from classifiers.lookalike.capture import USER_AGENT, VIEWPORT
+
+        contexts.append({"used_for": "仿冒网站巡查（Chromium）",
+                         "viewport": f"{VIEWPORT['width']}×{VIEWPORT['height']}",
+                         "locale": "zh-CN（时区 Asia/Shanghai）", "user_agent": USER_AGENT})
+    return contexts
 
 
 def _warcinfos(items: list[Item]) -> list[dict[str, str]]:
@@ -177,10 +221,10 @@ def environment_record(items: list[Item], *, browser_version: str | None) -> dic
                     "used_for": "浏览器来源的页面渲染与截图；封面PDF生成"},
         "user_agent": first.get("http-header-user-agent") or settings.USER_AGENT,
         "user_agent_basis": "抓取时记录（WARC warcinfo）" if first.get("http-header-user-agent")
-        else "爬虫配置（抓取时未单独记录）",
+        else "爬虫配置（抓取时未单独记录）" if any(i.target.kind == "listing" for i in items)
+        else "仅仿冒网站巡查：见下方浏览器设置",
         "crawl_time": infos,
-        "viewport": {"width": 1280, "height": 720},
-        "locale": "zh-CN",
+        "browser_contexts": _contexts(items),
         "timezone": "Asia/Shanghai (UTC+8) 显示；存储与WARC为UTC",
         "crawl_hosts": sorted({r.hostname for i in items for r in i.runs if r.hostname}),
         "note": "libraries 为导出时安装的版本；crawl_time 为抓取时写入 WARC warcinfo 的环境"
@@ -242,8 +286,9 @@ def render_environment(env: dict[str, Any]) -> str:
         f"Python：{env['python']}",
         f"浏览器：{env['browser']['build'] or '（未使用）'}（{env['browser']['engine']}）",
         f"用户代理（User-Agent）：{env['user_agent']}（{env['user_agent_basis']}）",
-        f"视口：{env['viewport']['width']}×{env['viewport']['height']}",
-        f"语言区域：{env['locale']}",
+        "浏览器页面的视口与语言区域：",
+        *[f"  - {c['used_for']}：视口 {c['viewport']}，语言区域 {c['locale']}，"
+          f"用户代理 {c['user_agent']}" for c in env["browser_contexts"]],
         f"时区：{env['timezone']}",
         f"抓取主机：{'、'.join(env['crawl_hosts']) or '（未记录）'}",
         "库版本：",

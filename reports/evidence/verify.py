@@ -30,7 +30,8 @@ class _Fail(Exception):
         self.member = member
 
 
-def verify_packet(path: Path, *, tsa_ca: bytes | None = None) -> Verdict:
+def verify_packet(path: Path, *, tsa_ca: bytes | None = None,
+                  home: Path | None = None) -> Verdict:
     """NotAPacket (exit 2) for something that is not a packet; otherwise a Verdict."""
     if not path.is_file():
         raise NotAPacket(f"{path}: no such file")
@@ -38,7 +39,12 @@ def verify_packet(path: Path, *, tsa_ca: bytes | None = None) -> Verdict:
         members = read_zip(path)
     except MemberError as exc:
         return Verdict(False, str(exc), exc.name)
-    return verify_members(members, tsa_ca=tsa_ca, name=str(path))
+    verdict = verify_members(members, tsa_ca=tsa_ca, name=str(path))
+    if verdict.ok and home is not None:
+        note = compare_home_log(members, home)
+        if note:
+            verdict.summary.append(note)
+    return verdict
 
 
 def verify_members(members: dict[str, bytes], *, tsa_ca: bytes | None = None,
@@ -108,6 +114,30 @@ def _check(members: dict[str, bytes], summary: list[str], tsa_ca: bytes | None) 
                    f"chain intact; latest: {last.get('action')} by {last.get('who')}"
                    + (f" to {last['to']}" if last.get("to") else "") + f" at {last.get('at')}")
     summary.append(f"WACZ metadata: {len(members)} member(s) match datapackage.json")
+
+
+def compare_home_log(members: dict[str, bytes], home: Path) -> str | None:
+    """How the packet's custody chain relates to this machine's copy of the case's chain
+    (informational: a handover elsewhere followed by a re-export here forks it legitimately)."""
+    try:
+        case = json.loads(members[layout.MANIFEST_JSON])["case"]
+        packet, _ = custody.parse_log(members[layout.CUSTODY])
+        log = custody.HomeLog(home, case)
+        known = log.load()
+    except Exception:  # the packet was already judged; this is only a note
+        return None
+    if not known:
+        return None
+    if packet[:len(known)] == known:
+        extra = len(packet) - len(known)
+        return (f"custody: matches this machine's copy {log.path}"
+                + (f" plus {extra} later entr{'y' if extra == 1 else 'ies'}" if extra else ""))
+    if known[:len(packet)] == packet:
+        return (f"custody: this machine's copy {log.path} has {len(known) - len(packet)} "
+                "later entries (a re-export or handover since this packet was written)")
+    line = next(n for n, (a, b) in enumerate(zip(packet, known, strict=False), 1) if a != b)
+    return (f"note: custody line {line} differs from this machine's copy {log.path} "
+            "(a fork: check whether this packet's log was rewritten)")
 
 
 def _custody(members: dict[str, bytes]) -> list[dict[str, Any]]:

@@ -173,6 +173,15 @@ def _member(record_type: str, uri: str, payload: bytes, content_type: str,
     return buf.getvalue(), record.rec_headers.get_header("WARC-Record-ID")
 
 
+def build_member(record_type: str, uri: str, payload: bytes, content_type: str,
+                 at: datetime, origin: str) -> WarcMember:
+    """One new record around bytes kept elsewhere (marked with where they came from)."""
+    data, record_id = _member(record_type, uri, payload, content_type,
+                              {"WARC-Date": utc_z(at), "WARC-Certwatch-Origin": origin})
+    return WarcMember(data, record_type, uri, record_id, at, content_type, origin,
+                      hashlib.sha256(payload).hexdigest())
+
+
 def rebuild(bodies: BodyStore, page: PageRecord) -> list[WarcMember]:
     """A `resource` record with the body exactly as stored and a `metadata` record with
     the status and headers Scrapy recorded for it."""

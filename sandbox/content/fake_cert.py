@@ -7,6 +7,7 @@ from sandbox.content.compose import Ad, body, choose_style, fill, finish
 from sandbox.content.draft import TOPIC_SAFETY, TOPIC_SPECIAL, Draft
 from sandbox.content.pen import Pen
 from sandbox.content.prices import goods_price
+from sandbox.hosts import LOOKALIKES
 
 LABEL = "fake_cert"
 
@@ -31,8 +32,18 @@ def _slots(pen: Pen) -> tuple[dict[str, str], str]:
         "province": province,
         "city": city,
     }
+    # The "official" query site a forger points buyers to is one of the sandbox's lookalikes,
+    # so `certwatch hunt` can find them through crawled ads. Chosen without a pen draw so the
+    # rest of the generated web stays as it was.
+    slots["site"] = _query_site(slots["issuer"], cert)
     topic = TOPIC_SAFETY if cert in vocab.SAFETY_STAFF_CERTS else TOPIC_SPECIAL
     return slots, topic
+
+
+def _query_site(issuer: str, cert: str) -> str:
+    if issuer in ("应急管理部", "省安监局"):
+        return LOOKALIKES["tzzy"]
+    return LOOKALIKES["zlaq_copy"] if len(cert) % 2 else LOOKALIKES["zscx"]
 
 
 SALE_TITLES = (
@@ -47,7 +58,7 @@ SALE_TITLES = (
 )
 SALE_LINES = (
     "不用考试不用培训，提供身份证正反面和一寸白底照片就行。",
-    "证书是{full}，{issuer}官网可查，扫码也能验证。",
+    "证书是{full}，{issuer}官网可查（{site}），扫码也能验证。",
     "全国通用，{review}年一复审，复审我们包办。",
     "{days}个工作日出证，顺丰包邮。",
     "价格：{price}，先交定金{deposit}元，出证后付尾款。",
@@ -100,7 +111,7 @@ AGENT_TITLES = (
 )
 AGENT_LINES = (
     "人在外地也能办，全程线上，资料齐全直接下证。",
-    "不用上课不用考试，证书信息可在{issuer}网站查询。",
+    "不用上课不用考试，证书信息可在{issuer}网站查询：{site}",
     "比去培训学校快多了，省时间省心。",
     "已为{count}多位工友办理，工地批量办理有优惠。",
     "证书过期、丢失也能补办，不用重新考。",

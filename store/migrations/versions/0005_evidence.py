@@ -48,7 +48,6 @@ def upgrade() -> None:
     with op.batch_alter_table('warc_records', schema=None) as batch_op:
         batch_op.create_index('ix_warc_records_capture_id', ['capture_id'], unique=False)
         batch_op.create_index('ix_warc_records_payload_sha256', ['payload_sha256'], unique=False)
-        batch_op.create_index('ix_warc_records_run_id', ['run_id'], unique=False)
         batch_op.create_index('ix_warc_records_url', ['url'], unique=False)
         batch_op.create_index('ix_warc_records_source_key', ['source', 'listing_key'], unique=False)
         batch_op.create_index('ix_warc_records_run_page', ['run_id', 'page_url'], unique=False)
