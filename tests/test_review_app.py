@@ -331,6 +331,34 @@ def test_summary_exports(store, app) -> None:  # noqa: ANN001
         assert data[0][0].startswith("工程建设领域") and data[-1][0] == "合计"
 
 
+def test_each_exported_packet_is_listed_and_served_by_its_own_hash(store, app) -> None:  # noqa: ANN001
+    import hashlib
+    from urllib.parse import unquote
+
+    engine, home = store
+    f1 = _listing_id(engine, "f1")  # confirmed as 假证 by the supervisor above
+    with _client(app) as client:
+        csrf = login(client, "sam")
+        for _ in range(2):
+            made = client.post("/evidence", data={"kind": "listing", "item_id": f1,
+                                                  "csrf_token": csrf}, follow_redirects=False)
+            assert made.status_code == 303, made.text[:300]
+        page = client.get(f"/listings/{f1}").text
+        listed = re.findall(r'href="/evidence/([^"]+)" download>[^<]*</a> <small>[^<]*'
+                            r'<code class="sha256">([0-9a-f]{64})</code>', page)
+        assert len(listed) == 2 and listed[0][1] != listed[1][1]
+        name, sha = listed[0]  # newest first
+        path = home / "reports" / "evidence" / unquote(name)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
+        assert client.get(f"/evidence/{name}").status_code == 200
+        original = path.read_bytes()
+        path.write_bytes(original + b"x")  # overwritten or altered after the export
+        try:
+            assert client.get(f"/evidence/{name}").status_code == 409
+        finally:
+            path.write_bytes(original)
+
+
 def test_summary_counts_closed_as_false_positive_as_benign(store, app) -> None:  # noqa: ANN001
     from review.summary import csv_rows
 
