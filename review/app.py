@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from review import labels
 from review.app_time import cst
 from review.decisions import CATEGORIES
-from review.deps import CsrfFailed, Forbidden, LoginRequired, login_redirect
+from review.deps import CsrfFailed, Forbidden, LoginRequired, PageError, User, login_redirect
 from review.facets import facet_values, sync_listing_facets
 from review.settings import ReviewSettings
 
@@ -85,7 +85,7 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
         sync.stop.set()
 
     app = FastAPI(title="certwatch 审核平台", version="1", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
     app.state.settings = settings
     app.state.home = home
@@ -112,6 +112,13 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
                    audit, users, evidence, sites):
         app.include_router(module.router)
 
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_schema(user: User) -> JSONResponse:
+        # The map of every route is for the team's own tools, not for whoever finds the host.
+        if not user.at_least("supervisor"):
+            raise Forbidden("接口说明仅供主管和管理员使用。")
+        return JSONResponse(app.openapi())
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
         started = time.perf_counter()
@@ -135,6 +142,10 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
         return _error_page(request, 403, "请求缺少有效的安全令牌（CSRF），请刷新页面后重试。")
 
+    @app.exception_handler(PageError)
+    async def _page_error(request: Request, exc: PageError) -> Response:
+        return _error_page(request, exc.status, exc.message)
+
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         return _error_page(request, 403, exc.message)
@@ -143,6 +154,7 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
 
 
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
     return request.app.state.templates.TemplateResponse(
-        request, "error.html", {"user": None, "csrf_token": "", "status": status,
-                                "message": message}, status_code=status)
+        request, "error.html", {"user": user, "csrf_token": user.csrf_token if user else "",
+                                "status": status, "message": message}, status_code=status)

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.clock import as_utc, utcnow
 from store.review_models import GENESIS_HASH, AuditEntry
 
-# One writer at a time inside this process; PostgreSQL also takes an advisory lock so that
-# several server processes cannot fork the chain (UNIQUE(prev_hash) would refuse it anyway).
-_LOCK = threading.Lock()
+# One chain writer at a time, held until the entry's transaction ends: reading the previous
+# hash and committing must not interleave (UNIQUE(prev_hash) would refuse the fork). A lock
+# taken per append and released before commit does not do that, and deadlocks against the
+# database's own lock when one transaction appends several entries (a bulk decision).
 _PG_LOCK_KEY = 0x63657274  # "cert"
 
 
@@ -44,21 +45,44 @@ def append(session: Session, *, actor: str, action: str, object_kind: str = "",
            object_id: str | int = "", before: dict | None = None, after: dict | None = None,
            client: str = "") -> AuditEntry:
     """Add an entry to `session`'s transaction (committed with the change it records)."""
-    with _LOCK:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-        prev = prev or GENESIS_HASH
-        at = utcnow()
-        before, after = _jsonable(before), _jsonable(after)
-        entry = AuditEntry(at=at, actor=actor, action=action, object_kind=object_kind,
-                           object_id=str(object_id), before=before, after=after,
-                           client=client[:64], prev_hash=prev,
-                           hash=entry_hash(prev, at, actor, action, object_kind,
-                                           str(object_id), before, after, client[:64]))
+    lock_chain(session)
+    fields = {"actor": actor, "action": action, "object_kind": object_kind,
+              "object_id": str(object_id), "before": _jsonable(before),
+              "after": _jsonable(after), "client": client[:64]}
+    try:
+        return _link(session, fields)
+    except IntegrityError:
+        # Lost the race to a writer outside the lock (e.g. an older server still running):
+        # the savepoint undid only this entry, so re-read the head once and link again.
+        return _link(session, fields)
+
+
+def _link(session: Session, fields: dict) -> AuditEntry:
+    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    prev = prev or GENESIS_HASH
+    at = utcnow()
+    entry = AuditEntry(at=at, prev_hash=prev, hash=entry_hash(prev, at, **fields), **fields)
+    with session.begin_nested():
         session.add(entry)
-        session.flush()
-        return entry
+    return entry
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise chain writers until this transaction commits or rolls back.
+
+    Call it before reading what the entry will record (decisions read the case first), so
+    that two requests cannot both decide from the same old state."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Held to the end of the transaction, across every server process.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        # pysqlite opens its transaction lazily at the first write, so the previous hash
+        # would be read outside it; take SQLite's write lock first (other writers wait on
+        # busy_timeout). A transaction that has already written holds that lock anyway.
+        raw = conn.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _jsonable(value: dict | None) -> dict | None:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from store.errors import StoreError
 
+if TYPE_CHECKING:
+    from store.warc_index import WarcRef
 
-def latest_screenshot(engine: Engine, listing_id: int, home: Path | None):  # noqa: ANN201
+
+def latest_screenshot(engine: Engine, listing_id: int,
+                      home: Path | None) -> WarcRef | None:
     """The newest screenshot record of the listing's page, or None."""
     if home is None:
         return None

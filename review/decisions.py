@@ -89,6 +89,7 @@ def decide(session: Session, user: CurrentUser, kind: str, item_ids: Sequence[in
     if not item_ids:
         raise InvalidDecision("没有选择任何条目")
     note = decision.note.strip()[:MAX_NOTE]
+    audit.lock_chain(session)  # before reading the cases: no decision on a stale state
     existing = {c.item_id: c for c in session.scalars(
         select(ReviewCase).where(ReviewCase.kind == kind, ReviewCase.item_id.in_(item_ids)))}
     _check_items(session, kind, item_ids)

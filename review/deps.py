@@ -6,15 +6,19 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator
-from typing import Annotated, Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from review.users import CurrentUser, session_user
 
+T = TypeVar("T")
 SESSION_COOKIE = "cw_session"
 LOGIN_COOKIE = "cw_login"
 
@@ -28,6 +32,21 @@ class LoginRequired(Exception):
 
 class CsrfFailed(Exception):
     """A state-changing request without the right CSRF token (HTTP 403)."""
+
+
+class PageError(Exception):
+    """Answer with the error page: bad input the schema lets through, a missing item."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def found(value: T | None, message: str) -> T:
+    """The item, or the 404 page saying `message`."""
+    if value is None:
+        raise PageError(404, message)
+    return value
 
 
 class Forbidden(Exception):
@@ -57,10 +76,37 @@ def _user(request: Request, db: Db) -> CurrentUser:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target if request.method == "GET" else "/queue")
+    request.state.user = user  # for error pages raised later in the request
     return user
 
 
 User = Annotated[CurrentUser, Depends(_user)]
+
+
+DATE_RE = r"^(\d{4}-\d{2}-\d{2})?$"
+
+
+def parse_day(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """The `date_from` / `date_to` query fields; empty means "no bound"."""
+
+    start: date | None
+    end: date | None
+
+
+def _days(date_from: Annotated[str, Query(pattern=DATE_RE)] = "",
+          date_to: Annotated[str, Query(pattern=DATE_RE)] = "") -> DayRange:
+    try:
+        return DayRange(parse_day(date_from), parse_day(date_to))
+    except ValueError:  # the pattern passes 2026-02-30
+        raise PageError(400, "日期无效。") from None
+
+
+Days = Annotated[DayRange, Depends(_days)]
 
 
 def require_csrf(request: Request, user: CurrentUser, form_token: str | None) -> None:
@@ -101,7 +147,7 @@ def login_redirect(next_url: str) -> str:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
-           user: CurrentUser | None = None):  # noqa: ANN201 - TemplateResponse
+           user: CurrentUser | None = None) -> HTMLResponse:
     ctx = {"user": user, "csrf_token": user.csrf_token if user else "", **context}
     return request.app.state.templates.TemplateResponse(request, name, ctx,
                                                         status_code=status)

@@ -3,6 +3,7 @@ and the detail with the capture's screenshot beside the official site's."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,10 +95,51 @@ def site_detail(session: Session, site_id: int) -> dict | None:
             "imitates": (verdict.imitates if verdict else None) or candidate.name_imitates}
 
 
-def official_screenshot(home: Path | None, host: str | None) -> Path | None:
-    """The newest landing screenshot of the official site, taken when its fingerprint was."""
-    if home is None or not host or "/" in host or host.startswith("."):
+@dataclass(frozen=True)
+class OfficialShot:
+    path: Path
+    sha256: str | None  # from the capture's manifest.json; None: nothing to check it against
+
+
+def official_screenshot(home: Path | None, host: str | None) -> OfficialShot | None:
+    """The official site's landing screenshot from the capture its fingerprint was built
+    from (else its newest capture), with the SHA-256 the capture's manifest recorded."""
+    if home is None or not host or "/" in host or "\\" in host or host.startswith("."):
         return None
     root = home / "lookalike" / "captures" / host
-    shots = sorted(root.glob("*/landing-screenshot.png")) or sorted(root.glob("*/*screenshot.png"))
-    return shots[-1] if shots else None
+    directory = _fingerprint_dir(home, host, root)
+    if directory is None:
+        shots = (sorted(root.glob("*/landing-screenshot.png"))
+                 or sorted(root.glob("*/*screenshot.png")))
+        if not shots:
+            return None
+        directory = shots[-1].parent
+    files = _manifest(directory)
+    names = [n for n in ("landing-screenshot.png", *sorted(files)) if n.endswith("screenshot.png")
+             and (directory / n).is_file()]
+    if not names:
+        return None
+    return OfficialShot(directory / names[0], (files.get(names[0]) or {}).get("sha256"))
+
+
+def _fingerprint_dir(home: Path, host: str, root: Path) -> Path | None:
+    from classifiers.lookalike import fingerprint
+    from classifiers.lookalike.errors import LookalikeError
+
+    try:
+        fp = fingerprint.load(home, host)
+    except LookalikeError:
+        return None
+    if fp is None or not fp.capture_dir:
+        return None
+    directory = Path(fp.capture_dir)
+    directory = directory if directory.is_absolute() else root / directory
+    return directory if directory.is_dir() else None
+
+
+def _manifest(directory: Path) -> dict[str, dict]:
+    try:
+        files = json.loads((directory / "manifest.json").read_text("utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return files if isinstance(files, dict) else {}

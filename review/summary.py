@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from review.labels import LABELS_ZH, STATUSES_ZH
@@ -53,7 +53,9 @@ def build_summary(session: Session, date_from: date, date_to: date) -> SummaryTa
     end = datetime.combine(date_to + timedelta(days=1), time(), UTC)
     status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
     # A decided case counts under the analyst's category; otherwise the classifier's label.
-    category = func.coalesce(ReviewCase.category, Listing.label)
+    # Closed without a category is closed as 误报 (false positive): never the model's label.
+    category = case((_closed_benign(), literal_column("'benign'")),
+                    else_=func.coalesce(ReviewCase.category, Listing.label))
     region = func.coalesce(ReviewFacet.value, literal_column(f"'{UNKNOWN_REGION}'"))
     stmt = (select(region, category, status, func.count())
             .select_from(Listing)
@@ -79,6 +81,10 @@ def build_summary(session: Session, date_from: date, date_to: date) -> SummaryTa
     return SummaryTable(date_from=date_from, date_to=date_to, rows=rows)
 
 
+def _closed_benign() -> ColumnElement[bool]:
+    return and_(ReviewCase.status == "closed", ReviewCase.category.is_(None))
+
+
 def _add_sites(session: Session, start: datetime, end: datetime,
                grouped: dict[tuple[str, str], dict[str, int]]) -> None:
     """Lookalike government sites (the 贵阳 notice's 假冒监管网站): one row per status."""
@@ -87,17 +93,18 @@ def _add_sites(session: Session, start: datetime, end: datetime,
     latest = (select(LookalikeVerdict.candidate_id, func.max(LookalikeVerdict.id).label("vid"))
               .group_by(LookalikeVerdict.candidate_id).subquery())
     status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
+    benign = case((_closed_benign(), literal_column("1")), else_=literal_column("0"))
     rows = session.execute(
-        select(status, func.count()).select_from(LookalikeCandidate)
+        select(status, benign, func.count()).select_from(LookalikeCandidate)
         .join(latest, latest.c.candidate_id == LookalikeCandidate.id)
         .join(LookalikeVerdict, LookalikeVerdict.id == latest.c.vid)
         .outerjoin(ReviewCase, and_(ReviewCase.kind == "site",
                                     ReviewCase.item_id == LookalikeCandidate.id))
         .where(LookalikeCandidate.first_seen >= start, LookalikeCandidate.first_seen < end,
                or_(LookalikeVerdict.label == "lookalike", ReviewCase.id.is_not(None)))
-        .group_by(status)).all()
-    for st, n in rows:
-        cat = "benign" if st == "dismissed" else SITE_CATEGORY
+        .group_by(status, benign)).all()
+    for st, closed_benign, n in rows:
+        cat = "benign" if st == "dismissed" or closed_benign else SITE_CATEGORY
         bucket = grouped.setdefault((SITE_REGION, cat), {})
         bucket[st] = bucket.get(st, 0) + int(n)
 

@@ -20,8 +20,13 @@ from store.review_models import ROLES, LoginAttempt, ReviewSession, ReviewUser
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10
-# What each role may do on top of the roles below it.
+# Failed-login limits, as multiples of `login_max_failures` within the window: one address
+# may be a whole office behind NAT, so it gets more tries than one name from it; a name
+# tried from everywhere is blocked only after many more, so that nobody can lock an
+# administrator out with a handful of wrong passwords from their own address.
 CLIENT_FACTOR = 4
+NAME_FACTOR = 10
+# What each role may do on top of the roles below it.
 RANK = {"analyst": 1, "supervisor": 2, "admin": 3}
 
 
@@ -74,13 +79,13 @@ def ensure_user(engine: Engine, name: str, role: str, password: str,
 
 def login_blocked(session: Session, settings: ReviewSettings, name: str, client: str) -> bool:
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    # One address may be a whole office behind NAT: it gets more tries than one name.
-    for column, value, limit in ((LoginAttempt.name, name, settings.login_max_failures),
-                                 (LoginAttempt.client, client,
-                                  settings.login_max_failures * CLIENT_FACTOR)):
+    limit = settings.login_max_failures
+    for where, most in (((LoginAttempt.name == name, LoginAttempt.client == client), limit),
+                        ((LoginAttempt.client == client,), limit * CLIENT_FACTOR),
+                        ((LoginAttempt.name == name,), limit * NAME_FACTOR)):
         failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.at >= since, LoginAttempt.ok.is_(False)))
-        if failures >= limit:
+            *where, LoginAttempt.at >= since, LoginAttempt.ok.is_(False)))
+        if failures >= most:
             return True
     return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +31,19 @@ def _png(path: Path, colour: str) -> str:
     return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
+def _official_capture(home: Path, name: str, colour: str, fingerprinted: bool) -> None:
+    """An official-site capture with its manifest; the fingerprint names the older one."""
+    from classifiers.lookalike import fingerprint
+
+    root = home / "lookalike" / "captures" / "zlaq.mohurd.gov.cn" / name
+    digest = _png(root / "landing-screenshot.png", colour)
+    (root / "manifest.json").write_text(json.dumps(
+        {"files": {"landing-screenshot.png": {"sha256": digest, "size": 1}}}), "utf-8")
+    if fingerprinted:
+        fingerprint.save(home, fingerprint.from_captures(
+            "zlaq.mohurd.gov.cn", [], "2026-11-30T00:00:00Z", capture_dir=str(root)))
+
+
 @pytest.fixture(scope="module")
 def site_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     home = tmp_path_factory.mktemp("review-sites")
@@ -52,8 +66,8 @@ def site_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
                  "reasons": ["随意编号也显示“证书有效”"]})
     add_verdict(engine, ids["mohurd-news.com"], None, AT,
                 {"label": "benign", "score": 0.1, "reasons": []})
-    _png(home / "lookalike" / "captures" / "zlaq.mohurd.gov.cn" / "20261130T000000Z-bb"
-         / "landing-screenshot.png", "blue")
+    _official_capture(home, "20261130T000000Z-bb", "blue", fingerprinted=True)
+    _official_capture(home, "20261202T000000Z-cc", "green", fingerprinted=False)
     app = create_app(engine, ReviewSettings(secret=SECRET), home=home, background=False)
     return app, engine, ids, shot / "landing-screenshot.png"
 
@@ -75,7 +89,7 @@ def test_site_queue_detail_side_by_side_and_decision(site_app) -> None:  # noqa:
         png = client.get(f"/sites/{site}/screenshot")
         assert png.headers["content-type"] == "image/png"
         assert Image.open(io.BytesIO(png.content)).getpixel((1, 1)) == (255, 0, 0)
-        official = client.get(f"/sites/{site}/official")
+        official = client.get(f"/sites/{site}/official")  # the fingerprint's capture
         assert Image.open(io.BytesIO(official.content)).getpixel((1, 1)) == (0, 0, 255)
         done = client.post("/decisions", data={"kind": "site", "ids": site, "action": "confirm",
                                                "category": "fake_cert", "csrf_token": csrf,
@@ -97,3 +111,42 @@ def test_site_queue_detail_side_by_side_and_decision(site_app) -> None:  # noqa:
         assert conn.scalar(text("SELECT count(*) FROM reviews")) == 0  # sites do not train
         assert conn.scalar(text("SELECT action FROM audit_log WHERE object_kind = 'site'")) \
             == "decision.confirm"
+
+
+def test_official_screenshot_is_hash_checked(site_app) -> None:  # noqa: ANN001
+    app, _engine, ids, shot = site_app
+    site = ids["zlaq-mohurd.cn"]
+    official = next((shot.parents[2] / "zlaq.mohurd.gov.cn").glob("*-bb")) \
+        / "landing-screenshot.png"
+    original = official.read_bytes()
+    with TestClient(app) as client:
+        login(client, "alice")
+        try:
+            official.write_bytes(original + b"x")  # altered after capture
+            tampered = client.get(f"/sites/{site}/official")
+            assert tampered.status_code == 409 and "哈希" in tampered.text
+            (official.parent / "manifest.json").rename(official.parent / "manifest.old")
+            official.write_bytes(original)
+            assert client.get(f"/sites/{site}/official").status_code == 409  # no record
+        finally:
+            official.write_bytes(original)
+            if (official.parent / "manifest.old").exists():
+                (official.parent / "manifest.old").rename(official.parent / "manifest.json")
+        assert client.get(f"/sites/{site}/official").status_code == 200
+
+
+def test_site_closed_as_false_positive_counts_as_benign(site_app) -> None:  # noqa: ANN001
+    app, _engine, ids, _shot = site_app
+    site = ids["zlaq-mohurd.cn"]
+    with TestClient(app) as client:
+        csrf = login(client, "sam")
+        closed = client.post("/decisions", data={"kind": "site", "ids": site, "action": "close",
+                                                 "category": "benign", "csrf_token": csrf,
+                                                 "next": f"/sites/{site}"},
+                             follow_redirects=False)
+        assert closed.status_code == 303
+        summary = client.get("/summary/export?format=csv&date_from=2026-11-01"
+                             "&date_to=2026-12-31").content.decode("utf-8-sig")
+    # 地区, 类别, then 待审核 已确认 已排除 待补充 已上报 已结案, 合计
+    assert "（网站，不分地区）,正常,0,0,0,0,0,1,1" in summary
+    assert "假冒政府网站" not in summary

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from asn1crypto import algos, cms, tsp
 from cryptography import x509
@@ -188,3 +189,12 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     except (ValueError, TypeError, InvalidSignature):
         return False
     return True
+
+
+def tsa_settings_from_env() -> tuple[str | None, Path | None]:
+    """(CERTWATCH_TSA_URL, CERTWATCH_TSA_CA) from the environment; None where unset."""
+    import os
+
+    url = os.environ.get("CERTWATCH_TSA_URL") or None
+    ca = os.environ.get("CERTWATCH_TSA_CA") or None
+    return url, Path(ca) if ca else None

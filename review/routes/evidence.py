@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -10,7 +11,14 @@ from sqlalchemy import select
 
 from review import audit
 from review.deps import Db, User, client_of, render, require_csrf
-from review.evidence import PACKET_NAME, export_case, exportable, packets_dir
+from review.evidence import (
+    PACKET_NAME,
+    export_case,
+    exportable,
+    file_sha256,
+    packets_dir,
+    recorded_sha256,
+)
 from store.review_models import ReviewCase
 
 router = APIRouter(tags=["evidence"])
@@ -37,14 +45,17 @@ def export_evidence(request: Request, db: Db, user: User,
     except EvidenceError as exc:
         return render(request, "error.html", {"status": 409, "message": f"证据包导出失败：{exc}"},
                       status=409, user=user)
+    # The file the exporter actually wrote, under its own name and hash: a later export
+    # must not make this entry point at other bytes.
     audit.append(db, actor=user.name, action="evidence.export", object_kind=kind,
                  object_id=item_id, after={"packet": result.path.name,
+                                           "file_sha256": file_sha256(result.path),
                                            "manifest_sha256": result.manifest_sha256,
                                            "timestamped": result.timestamped},
                  client=client_of(request))
     db.commit()
-    return RedirectResponse(DETAIL[kind].format(item_id) + "?packet=" + result.path.name,
-                            status_code=303)
+    return RedirectResponse(DETAIL[kind].format(item_id) + "?packet="
+                            + quote(result.path.name, safe=""), status_code=303)
 
 
 @router.get("/evidence/{name}")
@@ -55,6 +66,12 @@ def download_packet(request: Request, db: Db, user: User,
     if path is None or not path.is_file():
         return render(request, "error.html", {"status": 404, "message": "没有这个证据包。"},
                       status=404, user=user)
+    expected = recorded_sha256(db, name)
+    if expected is None or (expected and file_sha256(path) != expected):
+        return render(request, "error.html",
+                      {"status": 409, "message": "证据包文件与导出时记录的哈希不符"
+                                                 "（可能已被覆盖或改动），请重新导出。"},
+                      status=409, user=user)
     audit.append(db, actor=user.name, action="evidence.download", object_kind="packet",
                  object_id=name[:64], client=client_of(request))
     db.commit()

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from review import audit
 from review.captures import latest_screenshot, record_block
-from review.deps import Db, User, client_of, render
+from review.deps import Db, User, client_of, found, render
 from review.detail import listing_detail
 from review.evidence import exportable, packets_of
 
@@ -23,10 +23,7 @@ RAW_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancesto
 
 @router.get("/listings/{listing_id}", response_class=HTMLResponse)
 def listing_page(request: Request, db: Db, user: User, listing_id: ItemId) -> Response:
-    detail = listing_detail(db, listing_id)
-    if detail is None:
-        return render(request, "error.html", {"status": 404, "message": "没有这条广告。"},
-                      status=404, user=user)
+    detail = found(listing_detail(db, listing_id), "没有这条广告。")
     shot = latest_screenshot(request.app.state.engine, listing_id, request.app.state.home)
     packets = packets_of(db, "listing", listing_id)
     return render(request, "listing.html", {**detail, "here": f"/listings/{listing_id}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -10,20 +9,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from review.deps import Db, User, clean, render
+from review.deps import Days, Db, User, clean, render
 from review.queue import QueueFilter, load_queue
 from store.models import Source
 
 router = APIRouter(tags=["queue"])
 
 Status = Literal["", "pending", "confirmed", "dismissed", "needs_info", "escalated", "closed"]
-DATE_RE = r"^(\d{4}-\d{2}-\d{2})?$"
 SCORE_RE = r"^((0(\.\d{1,4})?)|(1(\.0{1,4})?))?$"
 Label = Literal["flagged", "guazheng", "fake_cert", "exam_fraud", "benign", "all"]
-
-
-def parse_day(text: str) -> date | None:
-    return date.fromisoformat(text) if text else None
 
 
 @router.get("/")
@@ -37,33 +31,25 @@ def favicon() -> Response:
 
 
 @router.get("/queue", response_class=HTMLResponse)
-def queue_page(request: Request, db: Db, user: User,
+def queue_page(request: Request, db: Db, user: User, days: Days,
                label: Label = "flagged", status: Status = "",
                source: Annotated[str, Query(max_length=100)] = "",
                region: Annotated[str, Query(max_length=120)] = "",
                cert: Annotated[str, Query(max_length=120)] = "",
-               date_from: Annotated[str, Query(pattern=DATE_RE)] = "",
-               date_to: Annotated[str, Query(pattern=DATE_RE)] = "",
                min_score: Annotated[str, Query(pattern=SCORE_RE)] = "",
                q: Annotated[str, Query(max_length=200)] = "",
                page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
-    # Empty form fields arrive as "": they mean "no filter", not a validation error.
-    try:
-        start, end = parse_day(date_from), parse_day(date_to)
-    except ValueError:
-        return render(request, "error.html", {"status": 400, "message": "日期无效。"},
-                      status=400, user=user)
     score = float(min_score) if min_score else None
     flt = QueueFilter(label=label, status=status or None, source=clean(source) or None,
                       region=clean(region) or None, cert=clean(cert) or None,
-                      date_from=start, date_to=end, min_score=score,
+                      date_from=days.start, date_to=days.end, min_score=score,
                       q=clean(q).strip() or None, page=page)
     result = load_queue(db, flt)
     sources = db.scalars(select(Source.name).order_by(Source.name)).all()
     params = {k: v for k, v in {
         "label": label, "status": status, "source": flt.source or "",
         "region": flt.region or "", "cert": flt.cert or "",
-        "date_from": date_from, "date_to": date_to, "min_score": min_score,
+        "date_from": str(days.start or ""), "date_to": str(days.end or ""), "min_score": min_score,
         "q": flt.q or ""}.items() if v}
 
     def qs(**override: object) -> str:

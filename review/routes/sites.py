@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from review.deps import Db, User, clean, render
+from review.deps import Db, User, clean, found, render
 from review.evidence import exportable, packets_of
 from review.routes.queue import SCORE_RE, Status
 from review.sites import SiteFilter, load_sites, official_screenshot, site_detail
@@ -42,10 +42,7 @@ def sites_queue(request: Request, db: Db, user: User,
 
 @router.get("/sites/{site_id}", response_class=HTMLResponse)
 def site_page(request: Request, db: Db, user: User, site_id: SiteId) -> Response:
-    detail = site_detail(db, site_id)
-    if detail is None:
-        return render(request, "error.html", {"status": 404, "message": "没有这个网站。"},
-                      status=404, user=user)
+    detail = found(site_detail(db, site_id), "没有这个网站。")
     official = official_screenshot(request.app.state.home, detail["imitates"])
     return render(request, "site.html",
                   {**detail, "official": official, "here": f"/sites/{site_id}",
@@ -53,11 +50,15 @@ def site_page(request: Request, db: Db, user: User, site_id: SiteId) -> Response
                    "item_id": site_id, "exportable": exportable(detail["case"])}, user=user)
 
 
-def _png(path: FsPath | None, expected_sha256: str | None = None) -> Response:
+def _png(path: FsPath | None, expected_sha256: str | None) -> Response:
+    """Only a screenshot whose bytes match the hash recorded at capture time."""
     if path is None or not path.is_file():
         return Response("没有截图。", status_code=404, media_type="text/plain; charset=utf-8")
+    if not expected_sha256:
+        return Response("截图没有抓取时的哈希记录，无法校验。", status_code=409,
+                        media_type="text/plain; charset=utf-8")
     data = path.read_bytes()
-    if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
+    if hashlib.sha256(data).hexdigest() != expected_sha256:
         return Response("截图文件与抓取时的哈希不符。", status_code=409,
                         media_type="text/plain; charset=utf-8")
     return Response(data, media_type="image/png")
@@ -68,7 +69,7 @@ def site_screenshot(request: Request, db: Db, user: User, site_id: SiteId) -> Re
     detail = site_detail(db, site_id)
     capture = detail["capture"] if detail else None
     if capture is None or not capture.screenshot_path:
-        return _png(None)
+        return _png(None, None)
     return _png(FsPath(capture.screenshot_path), capture.screenshot_sha256)
 
 
@@ -76,5 +77,5 @@ def site_screenshot(request: Request, db: Db, user: User, site_id: SiteId) -> Re
 def official_site_screenshot(request: Request, db: Db, user: User,
                              site_id: SiteId) -> Response:
     detail = site_detail(db, site_id)
-    return _png(official_screenshot(request.app.state.home, detail["imitates"])
-                if detail else None)
+    shot = official_screenshot(request.app.state.home, detail["imitates"]) if detail else None
+    return _png(shot.path if shot else None, shot.sha256 if shot else None)

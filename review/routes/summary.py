@@ -3,51 +3,39 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from review import audit
 from review.app_time import BEIJING
-from review.deps import Db, User, client_of, render
-from review.routes.queue import DATE_RE, parse_day
+from review.deps import DayRange, Days, Db, User, client_of, render
 from review.summary import build_summary, to_csv, to_xlsx
 
 router = APIRouter(tags=["summary"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _range(date_from: date | None, date_to: date | None) -> tuple[date, date]:
-    today = datetime.now(BEIJING).date()
-    date_to = date_to or today
-    date_from = date_from or (date_to - timedelta(days=30))
+def _range(days: DayRange) -> tuple[date, date]:
+    """Default: the 30 days up to today (Beijing time)."""
+    date_to = days.end or datetime.now(BEIJING).date()
+    date_from = days.start or (date_to - timedelta(days=30))
     return (date_from, date_to) if date_from <= date_to else (date_to, date_from)
 
 
 @router.get("/summary", response_class=HTMLResponse)
 def summary_page(request: Request, db: Db, user: User,
-                 date_from: Annotated[str, Query(pattern=DATE_RE)] = "",
-                 date_to: Annotated[str, Query(pattern=DATE_RE)] = "") -> Response:
-    try:
-        start, end = _range(parse_day(date_from), parse_day(date_to))
-    except ValueError:
-        return render(request, "error.html", {"status": 400, "message": "日期无效。"},
-                      status=400, user=user)
+                 days: Days) -> Response:
+    start, end = _range(days)
     table = build_summary(db, start, end)
     return render(request, "summary.html", {"table": table}, user=user)
 
 
 @router.get("/summary/export")
 def summary_export(request: Request, db: Db, user: User,
-                   format: Literal["xlsx", "csv"] = "xlsx",
-                   date_from: Annotated[str, Query(pattern=DATE_RE)] = "",
-                   date_to: Annotated[str, Query(pattern=DATE_RE)] = "") -> Response:
-    try:
-        start, end = _range(parse_day(date_from), parse_day(date_to))
-    except ValueError:
-        return render(request, "error.html", {"status": 400, "message": "日期无效。"},
-                      status=400, user=user)
+                   days: Days, format: Literal["xlsx", "csv"] = "xlsx") -> Response:
+    start, end = _range(days)
     table = build_summary(db, start, end)
     data = to_xlsx(table, user.name) if format == "xlsx" else to_csv(table, user.name)
     audit.append(db, actor=user.name, action="export.summary", object_kind="summary",
