@@ -487,6 +487,7 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     handed = certwatch("evidence", "handover", str(first), "--to", "某市公安局 赵六",
                        "--operator", "王五", "--note", "当面移交U盘", home=home, env=env)
     assert "handed over to 某市公安局 赵六" in handed.stdout
+    assert (first.parent / f".{first.name}.lock").exists()  # the rewrite held its lock
     log = custody.parse_log(members_of(first)[layout.CUSTODY])[0]
     assert [e["action"] for e in log] == ["export", "handover"]
     assert log[0] == first_log[0] and log[1]["prev"] == log[0]["hash"]
@@ -541,6 +542,14 @@ def test_handover_refuses_a_tampered_packet(packet: Path, crawled, tmp_path: Pat
                      check=False)
     assert proc.returncode == 2 and layout.COVER_HTML in proc.stderr
     assert copy.read_bytes() == before
+    # CERTWATCH_TSA_CA reaches the handover's verification: another authority's CA refuses.
+    intact = tmp_path / "intact.wacz"
+    shutil.copy(packet, intact)
+    stranger = LocalTSA(tmp_path / "other-tsa")
+    proc = certwatch("evidence", "handover", str(intact), "--to", "某人", home=crawled[0],
+                     check=False, env={"CERTWATCH_TSA_CA": str(stranger.ca_pem)})
+    assert proc.returncode == 2 and "does not chain" in proc.stderr, proc.stderr
+    assert intact.read_bytes() == packet.read_bytes()
 
 
 # -- lookalike sites ---------------------------------------------------------------------------
@@ -572,16 +581,25 @@ def test_site_packet_goes_to_the_cyberspace_administration(crawled, tmp_path: Pa
     engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
     shot = Path(latest_capture(engine, "zlaq-mohurd.cn")["screenshot"]["path"])
     engine.dispose()
-    original = shot.read_bytes()
+    manifest = shot.parent / "manifest.json"
+    original, original_manifest = shot.read_bytes(), manifest.read_bytes()
+    edited = original + b"edited"
+    listed = json.loads(original_manifest)
+    listed["files"][shot.name].update(sha256=layout.sha256(edited), size=len(edited))
     fresh = tmp_path / "fresh"
     try:
-        shot.write_bytes(original + b"edited")
+        # The capture directory's own manifest is updated to match: only the store's
+        # hashes can tell.
+        shot.write_bytes(edited)
+        manifest.write_text(json.dumps(listed), "utf-8")
         proc = certwatch("evidence", "export", "site:zlaq-mohurd.cn", "--out", str(fresh),
                          home=home, check=False)
     finally:
         shot.write_bytes(original)
+        manifest.write_bytes(original_manifest)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "SHA-256" in proc.stderr and not fresh.exists()
+    assert "manifest.json no longer matches the SHA-256 recorded in the store" in proc.stderr
+    assert not fresh.exists()
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
