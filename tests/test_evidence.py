@@ -512,6 +512,11 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     # The handed-over packet is now behind the exporter's copy: noted, still intact.
     proc = certwatch("evidence", "verify", str(handed_copy), home=home, env=env)
     assert "has 1 later entries" in proc.stdout and proc.stdout.endswith("intact\n")
+    # ... and handing that older packet over again forks the logs legitimately.
+    certwatch("evidence", "handover", str(handed_copy), "--to", "某市检察院", home=home, env=env)
+    proc = certwatch("evidence", "verify", str(handed_copy), home=home, env=env)
+    assert "has 1 later entries" in proc.stdout and proc.stdout.endswith("intact\n")
+    handed_copy.write_bytes(first.read_bytes())
     # The handed-over packet with its handover line deleted (datapackage regenerated) is
     # consistent in itself, but this machine's log knows the dropped entry.
     def drop_last(m: dict[str, bytes]) -> dict[str, bytes]:

@@ -145,8 +145,9 @@ def _check(members: dict[str, bytes], summary: list[str], tsa_ca: bytes | None,
 
 def compare_home_log(members: dict[str, bytes], home: Path) -> tuple[str | None, str | None]:
     """(note, failure) comparing the packet's custody chain with this machine's copy of the
-    case's chain. The packet may be behind it only by later exports of other packets (and
-    their handovers); a packet missing entries about itself, or a fork, is a failure."""
+    case's chain. Up to and including the packet's own export the two must agree; after it
+    each may go on alone (re-exports here, handovers of the packet elsewhere), but an entry
+    this machine recorded about this packet must be in it: otherwise it was dropped."""
     case = json.loads(members[layout.MANIFEST_JSON])["case"]
     packet, _ = custody.parse_log(members[layout.CUSTODY])
     log = custody.HomeLog(home, case)
@@ -156,24 +157,24 @@ def compare_home_log(members: dict[str, bytes], home: Path) -> tuple[str | None,
         return f"note: {exc}", None
     if not known:
         return None, None
-    if packet[:len(known)] == known:
+    common = next((n for n, (a, b) in enumerate(zip(packet, known, strict=False)) if a != b),
+                  min(len(packet), len(known)))
+    own = _packet_name(packet)
+    exports = [n for n, e in enumerate(packet) if e.get("action") in ("export", "re-export")]
+    if exports and common <= exports[-1]:
+        return None, (f"{layout.CUSTODY} line {common + 1}: differs from this machine's copy "
+                      f"{log.path} (the packet's log was rewritten)")
+    for n, entry in enumerate(known[common:], common + 1):
+        if entry.get("packet") == own:
+            return None, (f"{layout.CUSTODY}: entries missing: this machine's copy {log.path} "
+                          f"records line {n} ({entry.get('action')}) for this packet {own}")
+    if common == len(known):
         extra = len(packet) - len(known)
         return (f"custody: matches this machine's copy {log.path}"
                 + (f" plus {extra} later entr{'y' if extra == 1 else 'ies'}" if extra else "")
                 ), None
-    if known[:len(packet)] == packet:
-        own = _packet_name(packet)
-        later = known[len(packet):]
-        dropped = [n for n, e in enumerate(later, len(packet) + 1) if e.get("packet") == own]
-        if dropped:
-            action = later[dropped[0] - len(packet) - 1].get("action")
-            return None, (f"{layout.CUSTODY}: entries missing: this machine's copy {log.path} "
-                          f"records line {dropped[0]} ({action}) for this packet {own}")
-        return (f"custody: this machine's copy {log.path} has {len(later)} later entries "
-                "(re-exports since this packet was written)"), None
-    line = next(n for n, (a, b) in enumerate(zip(packet, known, strict=False), 1) if a != b)
-    return None, (f"{layout.CUSTODY} line {line}: differs from this machine's copy "
-                  f"{log.path} (the packet's log was rewritten)")
+    return (f"custody: this machine's copy {log.path} has {len(known) - common} later entries "
+            "(re-exports since this packet was written)"), None
 
 
 def _packet_name(entries: list[dict[str, Any]]) -> str | None:
