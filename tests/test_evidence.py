@@ -411,6 +411,21 @@ def test_packet_resigned_with_another_key_fails(packet: Path, crawled, tmp_path:
     real = signing.fingerprint(members[layout.PUBLIC_KEY])
     verdict = verify_members(forged, trusted=frozenset({real}))
     assert not verdict.ok and verdict.member == layout.SIGNATURE
+    # A custody entry signed by an unknown key fails once a trusted fingerprint is given.
+    other = Ed25519PrivateKey.generate()
+    entries = custody.parse_log(members[layout.CUSTODY])[0]
+    extra = custody.new_entry(entries, key=other, action="handover", who="某人", to="别人",
+                              case=CASE, packet=entries[0]["packet"],
+                              before=entries[0]["after"], after=entries[0]["after"],
+                              at=datetime.now(UTC))
+    longer = {**members, layout.CUSTODY: custody.serialise([*entries, extra])}
+    longer[layout.DATAPACKAGE], longer[layout.DATAPACKAGE_DIGEST] = layout.datapackage(
+        longer, json.loads(members[layout.MANIFEST_JSON]))
+    verdict = verify_members(longer, trusted=frozenset({real}))
+    assert not verdict.ok and verdict.member == layout.CUSTODY
+    assert verdict.failure.startswith(f"{layout.CUSTODY} line 2: signed by key")
+    other_fp = signing.fingerprint(signing.public_pem(other))
+    assert verify_members(longer, trusted=frozenset({real, other_fp})).ok
     copy = tmp_path / "forged.wacz"
     rewrite(packet, copy, lambda _m: forged)
     proc = certwatch("evidence", "verify", str(copy), home=crawled[0], check=False)
