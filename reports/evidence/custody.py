@@ -142,8 +142,12 @@ def locked(path: Path):
     """An exclusive flock on a sidecar `.<name>.lock` beside `path` (held while rewriting
     a packet or appending to a home log, so two writers cannot interleave)."""
     lock = path.with_name(f".{path.name}.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as fh:
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError as exc:
+        raise CustodyError(f"cannot lock {path} (lock file {lock}: {exc.strerror})") from None
+    with fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
