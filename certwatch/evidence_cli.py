@@ -35,18 +35,38 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def cmd_verify(args: argparse.Namespace, config: Config) -> int:
+def _tsa_ca() -> bytes | None:
     from reports.evidence.errors import EvidenceError
-    from reports.evidence.verify import verify_packet
 
     _url, ca_path = _tsa_settings()
-    ca = None
-    if ca_path:
-        try:
-            ca = ca_path.read_bytes()
-        except OSError as exc:
-            raise EvidenceError(f"CERTWATCH_TSA_CA={ca_path}: {exc.strerror}") from None
-    verdict = verify_packet(Path(args.packet), tsa_ca=ca, home=config.home)
+    if ca_path is None:
+        return None
+    try:
+        return ca_path.read_bytes()
+    except OSError as exc:
+        raise EvidenceError(f"CERTWATCH_TSA_CA={ca_path}: {exc.strerror}") from None
+
+
+def _trusted(args: argparse.Namespace, config: Config) -> frozenset[str] | None:
+    """--key-fingerprint (repeatable), else CERTWATCH_EVIDENCE_KEY (comma-separated), else
+    this installation's own key; None when none of them exists."""
+    from reports.evidence import signing
+
+    given = list(args.key_fingerprint or [])
+    if not given:
+        given = [f for f in (os.environ.get("CERTWATCH_EVIDENCE_KEY") or "").split(",")
+                 if f.strip()]
+    if given:
+        return frozenset(signing.normalise_fingerprint(f) for f in given)
+    own = signing.home_fingerprint(config.home)
+    return frozenset({own}) if own else None
+
+
+def cmd_verify(args: argparse.Namespace, config: Config) -> int:
+    from reports.evidence.verify import verify_packet
+
+    verdict = verify_packet(Path(args.packet), tsa_ca=_tsa_ca(), home=config.home,
+                            trusted=_trusted(args, config))
     for line in verdict.summary:
         print(f"  {line}")
     if verdict.ok:
@@ -61,7 +81,8 @@ def cmd_handover(args: argparse.Namespace, config: Config) -> int:
     from reports.evidence.packet import default_operator
 
     result = hand_over(Path(args.packet), config.home, to=args.to,
-                       operator=args.operator or default_operator(), note=args.note or "")
+                       operator=args.operator or default_operator(), note=args.note or "",
+                       tsa_ca=_tsa_ca(), trusted=_trusted(args, config))
     print(f"{result.path}: handed over to {result.entry['to']} by {result.entry['who']} at "
           f"{result.entry['at']}; custody entries {result.entries}")
     return EXIT_OK
@@ -84,10 +105,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify = sub.add_parser("verify", help="check a packet's hashes, signatures, timestamp "
                                            "and custody chain")
     verify.add_argument("packet", metavar="PACKET")
+    _fingerprint_option(verify)
     verify.set_defaults(func=cmd_verify)
     handover = sub.add_parser("handover", help="record a transfer of custody in a packet")
     handover.add_argument("packet", metavar="PACKET")
     handover.add_argument("--to", required=True, metavar="NAME", help="who receives it")
     handover.add_argument("--operator", metavar="NAME", help="who hands it over")
     handover.add_argument("--note", metavar="TEXT")
+    _fingerprint_option(handover)
     handover.set_defaults(func=cmd_handover)
+
+
+def _fingerprint_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--key-fingerprint", action="append", metavar="FP",
+        help="SHA-256 fingerprint of the key the packet must be signed with (repeatable; "
+             "default: CERTWATCH_EVIDENCE_KEY, else this installation's own key)")

@@ -19,10 +19,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
-from reports.evidence import custody, layout, verify_text
+from reports.evidence import custody, layout, signing, verify_text
 from reports.evidence.agency import for_case
 from reports.evidence.ids import parse_id
-from reports.evidence.verify import verify_members, verify_packet
+from reports.evidence.verify import UNCHECKED_SIGNER, verify_members, verify_packet
 from review.decisions import Decision, decide
 from review.users import CurrentUser
 from tests.conftest import PG_ADMIN_URL, certwatch, listings_jsonl
@@ -151,7 +151,7 @@ def test_openssl_checks_signature_and_timestamp(unpacked: Path, tsa) -> None:
     assert bad.returncode != 0
 
 
-def test_every_verify_txt_command_passes_verbatim(packet: Path, tmp_path: Path) -> None:
+def test_every_verify_txt_command_passes_verbatim(packet: Path, tmp_path: Path, tsa) -> None:
     with zipfile.ZipFile(packet) as zf:
         text = zf.read(layout.VERIFY_TXT).decode("utf-8")
     commands = verify_text.commands(text)
@@ -161,7 +161,8 @@ def test_every_verify_txt_command_passes_verbatim(packet: Path, tmp_path: Path) 
     for command in commands:
         proc = subprocess.run(command, shell=True, executable="/bin/bash", cwd=tmp_path,
                               capture_output=True, text=True, timeout=300,
-                              env=tool_env(PACKET=str(packet)))
+                              env=tool_env(PACKET=str(packet),
+                                           TSA_CA=str(tsa[0].ca_pem)))
         assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
 
 
@@ -173,12 +174,18 @@ def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> N
     assert capture["capture"]["start_utc"].endswith("Z")
     assert capture["capture"]["start_shanghai"].endswith("+08:00")
     assert capture["capture"]["exit_ip"] and capture["capture"]["hosts"]
+    # Without a crawl-time record of the exit address the export host's own address must
+    # not pose as one: it is labelled as what it is.
+    if capture["capture"]["exit_ip_basis"] != "抓取时记录（WARC warcinfo）":
+        assert capture["capture"]["exit_ip"] == "未记录"
+    assert capture["export"]["local_ip_basis"].startswith("导出主机本地地址")
     assert {t["name"] for t in capture["tools"]} >= {"certwatch", "scrapy", "warcio"}
     first = capture["items"][0]
     assert first["url"] == picks["guazheng"]["url"] and first["click_path"]
     assert first["pages"][0]["body_sha256"]
     text = (unpacked / layout.CAPTURE_TXT).read_text()
     assert "网络在线提取笔录" in text and "北京时间" in text and "操作过程" in text
+    assert "导出主机本地地址" in text
     environment = json.loads((unpacked / layout.ENVIRONMENT_JSON).read_text())
     assert environment["browser"]["build"].startswith("Chromium")
     assert environment["user_agent"] and len(environment["browser_contexts"]) == 2
@@ -257,6 +264,12 @@ def test_verify_intact_packet(packet: Path, crawled, env) -> None:
     assert proc.stdout.splitlines()[-1] == f"OK {packet}: intact"
     assert "timestamp: RFC 3161" in proc.stdout and "chains to CERTWATCH_TSA_CA" in proc.stdout
     assert "signature: Ed25519 good" in proc.stdout
+    assert "signer matches the trusted fingerprint" in proc.stdout
+    # Without CERTWATCH_TSA_CA the copy inside the packet is not trusted, and without any
+    # trusted fingerprint the signer is reported as unchecked.
+    verdict = verify_members(members_of(packet))
+    assert verdict.ok and any("timestamp chain not checked" in line for line in verdict.summary)
+    assert any(UNCHECKED_SIGNER in line for line in verdict.summary)
 
 
 def test_timestamp_token_is_checked_cryptographically(packet: Path, tmp_path: Path) -> None:
@@ -355,6 +368,128 @@ def test_verify_cli_exit_statuses(packet: Path, crawled, tmp_path: Path) -> None
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
 
+def reseal(members: dict[str, bytes], key, *, change=None, pem: bytes | None = None,
+           manifest_bytes=None) -> dict[str, bytes]:
+    """What a forger does: alter files, then rebuild manifest, signatures, seal, custody and
+    WACZ metadata with their own key (the timestamp cannot be redone, so it is dropped)."""
+    manifest = json.loads(members[layout.MANIFEST_JSON])
+    files = {p: members[p] for p in layout.parse_sha256sum(members[layout.MANIFEST])
+             if p != layout.MANIFEST_JSON}
+    files = change(files) if change else files
+    files[layout.PUBLIC_KEY] = pem or signing.public_pem(key)
+    fp = "0" * 64 if pem else signing.fingerprint(files[layout.PUBLIC_KEY])
+    meta = {k: v for k, v in manifest.items() if k not in ("format", "record", "files")}
+    meta["signing_key"] = {**meta["signing_key"], "fingerprint_sha256": fp}
+    files[layout.MANIFEST_JSON] = layout.manifest_json(files, meta)
+    if manifest_bytes is not None:
+        files[layout.MANIFEST_JSON] = manifest_bytes
+    sealed = {layout.MANIFEST: layout.sha256sum_lines(files)}
+    sealed[layout.SIGNATURE] = signing.sign(key, sealed[layout.MANIFEST])
+    for name in (layout.COVER_HTML, layout.COVER_PDF, layout.VERIFY_TXT):
+        sealed[name] = members[name]
+    sealed[layout.SEAL] = layout.sha256sum_lines(sealed)
+    sealed[layout.SEAL_SIGNATURE] = signing.sign(key, sealed[layout.SEAL])
+    entry = custody.new_entry([], key=key, action="export", who="伪造者", case=meta["case"],
+                              packet="forged.wacz", before={},
+                              after={p: layout.sha256(d) for p, d in sealed.items()},
+                              at=datetime.now(UTC))
+    out = {**files, **sealed, layout.CUSTODY: custody.serialise([entry])}
+    out[layout.DATAPACKAGE], out[layout.DATAPACKAGE_DIGEST] = layout.datapackage(out, meta)
+    return out
+
+
+def test_packet_resigned_with_another_key_fails(packet: Path, crawled, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    members = members_of(packet)
+    text = next(n for n in members if n.startswith("text/"))
+    forged = reseal(members, Ed25519PrivateKey.generate(),
+                    change=lambda f: {**f, text: f[text] + "（已改）".encode()})
+    # Consistent in itself: only a fingerprint from outside the packet exposes it.
+    verdict = verify_members(forged)
+    assert verdict.ok and any(UNCHECKED_SIGNER in line for line in verdict.summary)
+    real = signing.fingerprint(members[layout.PUBLIC_KEY])
+    verdict = verify_members(forged, trusted=frozenset({real}))
+    assert not verdict.ok and verdict.member == layout.SIGNATURE
+    # A custody entry signed by an unknown key fails once a trusted fingerprint is given.
+    other = Ed25519PrivateKey.generate()
+    entries = custody.parse_log(members[layout.CUSTODY])[0]
+    extra = custody.new_entry(entries, key=other, action="handover", who="某人", to="别人",
+                              case=CASE, packet=entries[0]["packet"],
+                              before=entries[0]["after"], after=entries[0]["after"],
+                              at=datetime.now(UTC))
+    longer = {**members, layout.CUSTODY: custody.serialise([*entries, extra])}
+    longer[layout.DATAPACKAGE], longer[layout.DATAPACKAGE_DIGEST] = layout.datapackage(
+        longer, json.loads(members[layout.MANIFEST_JSON]))
+    verdict = verify_members(longer, trusted=frozenset({real}))
+    assert not verdict.ok and verdict.member == layout.CUSTODY
+    assert verdict.failure.startswith(f"{layout.CUSTODY} line 2: signed by key")
+    other_fp = signing.fingerprint(signing.public_pem(other))
+    assert verify_members(longer, trusted=frozenset({real, other_fp})).ok
+    copy = tmp_path / "forged.wacz"
+    rewrite(packet, copy, lambda _m: forged)
+    proc = certwatch("evidence", "verify", str(copy), home=crawled[0], check=False)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines()[-1].startswith(
+        f"FAILED {copy}: {layout.SIGNATURE}: signed by key ")
+    # The same with the fingerprint given explicitly, from a home that has no key.
+    proc = certwatch("evidence", "verify", str(copy), "--key-fingerprint", real.upper(),
+                     home=tmp_path / "elsewhere", check=False)
+    assert proc.returncode == 1 and layout.SIGNATURE in proc.stdout.splitlines()[-1]
+    proc = certwatch("evidence", "verify", str(packet), home=tmp_path / "elsewhere",
+                     env={"CERTWATCH_EVIDENCE_KEY": real})
+    assert "signer matches the trusted fingerprint" in proc.stdout
+    proc = certwatch("evidence", "verify", str(packet), home=tmp_path / "elsewhere")
+    assert "签名者未核对" in proc.stdout and proc.stdout.endswith("intact\n")
+
+
+def test_malformed_packets_fail_cleanly(packet: Path, crawled, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    members = members_of(packet)
+    verdict = verify_members(reseal(members, key, pem=b"-----BEGIN PUBLIC KEY-----\ngarbage\n"))
+    assert not verdict.ok and verdict.member == layout.PUBLIC_KEY
+    assert "unreadable" in verdict.failure
+    for body in (b"[1]\n", b'{"files": 3}\n', json.dumps(
+            {k: v for k, v in json.loads(members[layout.MANIFEST_JSON]).items()
+             if k != "software"}).encode()):
+        verdict = verify_members(reseal(members, key, manifest_bytes=body))
+        assert not verdict.ok and verdict.member == layout.MANIFEST_JSON, verdict
+        assert "malformed" in verdict.failure
+    [entry] = custody.parse_log(members[layout.CUSTODY])[0]
+    for field, value in (("after", "x"), ("after", {"a": 1}), ("hash", 5)):
+        bad = {**entry, field: value}
+        if field != "hash":
+            bad["hash"] = custody.entry_hash(bad)
+        verdict = verify_members({**members, layout.CUSTODY: custody.serialise([bad])})
+        assert not verdict.ok and verdict.member == layout.CUSTODY, verdict
+    unsigned = {k: v for k, v in entry.items() if k != "sig"}
+    verdict = verify_members({**members, layout.CUSTODY: custody.serialise([unsigned])})
+    assert not verdict.ok and "unsigned" in verdict.failure
+    # An encrypted member (flag bit 0 set in the ZIP headers) and a size cap.
+    copy = tmp_path / "encrypted.wacz"
+    raw = bytearray(packet.read_bytes())
+    with zipfile.ZipFile(packet) as zf:
+        info = zf.getinfo(layout.MANIFEST_JSON)
+    raw[info.header_offset + 6] |= 1
+    central = raw.index(b"PK\x01\x02")
+    while True:  # find the central directory entry for that member
+        name_len = int.from_bytes(raw[central + 28:central + 30], "little")
+        if raw[central + 46:central + 46 + name_len] == layout.MANIFEST_JSON.encode():
+            break
+        central = raw.index(b"PK\x01\x02", central + 4)
+    raw[central + 8] |= 1
+    copy.write_bytes(bytes(raw))
+    proc = certwatch("evidence", "verify", str(copy), home=crawled[0], check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines()[-1] == (
+        f"FAILED {copy}: {layout.MANIFEST_JSON}: encrypted (certwatch never encrypts members)")
+    proc = certwatch("evidence", "verify", str(packet), home=crawled[0], check=False,
+                     env={"CERTWATCH_EVIDENCE_MAX_BYTES": "4096"})
+    assert proc.returncode == 1 and "unpacks to more than 4096 bytes" in proc.stdout
+
+
 # -- custody ----------------------------------------------------------------------------------
 def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: Path) -> None:
     home, picks = crawled
@@ -367,6 +502,7 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     handed = certwatch("evidence", "handover", str(first), "--to", "某市公安局 赵六",
                        "--operator", "王五", "--note", "当面移交U盘", home=home, env=env)
     assert "handed over to 某市公安局 赵六" in handed.stdout
+    assert (first.parent / f".{first.name}.lock").exists()  # the rewrite held its lock
     log = custody.parse_log(members_of(first)[layout.CUSTODY])[0]
     assert [e["action"] for e in log] == ["export", "handover"]
     assert log[0] == first_log[0] and log[1]["prev"] == log[0]["hash"]
@@ -387,10 +523,30 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     assert home_log.path.read_bytes() == members_of(second)[layout.CUSTODY]
     proc = certwatch("evidence", "verify", str(second), home=home, env=env)
     assert f"custody: matches this machine's copy {home_log.path}" in proc.stdout
-    assert second == first  # same case, same file name: replaced atomically
+    assert second != first and first.exists()  # a re-export never replaces a packet
     # The handed-over packet is now behind the exporter's copy: noted, still intact.
     proc = certwatch("evidence", "verify", str(handed_copy), home=home, env=env)
     assert "has 1 later entries" in proc.stdout and proc.stdout.endswith("intact\n")
+    # ... and handing that older packet over again forks the logs legitimately.
+    certwatch("evidence", "handover", str(handed_copy), "--to", "某市检察院", home=home, env=env)
+    proc = certwatch("evidence", "verify", str(handed_copy), home=home, env=env)
+    assert "has 1 later entries" in proc.stdout and proc.stdout.endswith("intact\n")
+    handed_copy.write_bytes(first.read_bytes())
+    # The handed-over packet with its handover line deleted (datapackage regenerated) is
+    # consistent in itself, but this machine's log knows the dropped entry.
+    def drop_last(m: dict[str, bytes]) -> dict[str, bytes]:
+        m = {**m, layout.CUSTODY: custody.serialise(custody.parse_log(m[layout.CUSTODY])[0][:-1])}
+        manifest = json.loads(m[layout.MANIFEST_JSON])
+        m[layout.DATAPACKAGE], m[layout.DATAPACKAGE_DIGEST] = layout.datapackage(m, manifest)
+        return m
+
+    dropped = tmp_path / "dropped.wacz"
+    rewrite(handed_copy, dropped, drop_last)
+    assert verify_members(members_of(dropped)).ok  # nothing inside the packet shows it
+    proc = certwatch("evidence", "verify", str(dropped), home=home, env=env, check=False)
+    assert proc.returncode == 1, proc.stdout
+    assert proc.stdout.splitlines()[-1].startswith(f"FAILED {dropped}: {layout.CUSTODY}: "
+                                                   "entries missing")
     # A rewritten past entry breaks the chain at that line.
     entries = [dict(e) for e in log2]
     entries[1]["to"] = "别人"
@@ -406,6 +562,14 @@ def test_handover_refuses_a_tampered_packet(packet: Path, crawled, tmp_path: Pat
                      check=False)
     assert proc.returncode == 2 and layout.COVER_HTML in proc.stderr
     assert copy.read_bytes() == before
+    # CERTWATCH_TSA_CA reaches the handover's verification: another authority's CA refuses.
+    intact = tmp_path / "intact.wacz"
+    shutil.copy(packet, intact)
+    stranger = LocalTSA(tmp_path / "other-tsa")
+    proc = certwatch("evidence", "handover", str(intact), "--to", "某人", home=crawled[0],
+                     check=False, env={"CERTWATCH_TSA_CA": str(stranger.ca_pem)})
+    assert proc.returncode == 2 and "does not chain" in proc.stderr, proc.stderr
+    assert intact.read_bytes() == packet.read_bytes()
 
 
 # -- lookalike sites ---------------------------------------------------------------------------
@@ -431,6 +595,31 @@ def test_site_packet_goes_to_the_cyberspace_administration(crawled, tmp_path: Pa
     proc = certwatch("evidence", "export", "site:never-captured.cn", "--out", str(out),
                      home=home, check=False)
     assert proc.returncode == 2 and "no capture of this domain" in proc.stderr
+    # A screenshot edited in the capture directory is refused, and nothing is left behind.
+    from store.lookalike_records import latest_capture
+
+    engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
+    shot = Path(latest_capture(engine, "zlaq-mohurd.cn")["screenshot"]["path"])
+    engine.dispose()
+    manifest = shot.parent / "manifest.json"
+    original, original_manifest = shot.read_bytes(), manifest.read_bytes()
+    edited = original + b"edited"
+    listed = json.loads(original_manifest)
+    listed["files"][shot.name].update(sha256=layout.sha256(edited), size=len(edited))
+    fresh = tmp_path / "fresh"
+    try:
+        # The capture directory's own manifest is updated to match: only the store's
+        # hashes can tell.
+        shot.write_bytes(edited)
+        manifest.write_text(json.dumps(listed), "utf-8")
+        proc = certwatch("evidence", "export", "site:zlaq-mohurd.cn", "--out", str(fresh),
+                         home=home, check=False)
+    finally:
+        shot.write_bytes(original)
+        manifest.write_bytes(original_manifest)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "manifest.json no longer matches the SHA-256 recorded in the store" in proc.stderr
+    assert not fresh.exists()
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
@@ -554,6 +743,12 @@ def test_pages_crawled_before_warc_capture_are_rebuilt_from_stored_bytes(tmp_pat
     meta = json.loads(payloads[1])
     assert meta["status"] == 200 and meta["body_sha256"] == digest
     assert meta["headers"] == {"Content-Type": ["text/html; charset=gbk"]}
+    # A stored body that no longer matches its hash is a clear error, not a traceback.
+    from reports.evidence.errors import EvidenceError
+
+    bodies.path_for(digest).write_bytes(b"corrupt")
+    with pytest.raises(EvidenceError, match="corrupt"):
+        rebuild(BodyStore(tmp_path / "bodies"), page)
 
 
 def test_cli_is_registered() -> None:

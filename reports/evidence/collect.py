@@ -3,7 +3,6 @@ its WARC records, its history, the classifier's verdict, contacts and analysts' 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from reports.evidence.errors import UnknownEvidenceID
 from reports.evidence.ids import Target
-from reports.evidence.timefmt import as_utc, utc_z
+from reports.evidence.timefmt import utc_z
 from reports.evidence.warc_source import WarcMember, warc_members_for_pages
 from store.bodies import BodyStore
+from store.clock import as_utc
 from store.models import (
     Contact,
     CrawlRun,
@@ -118,16 +118,9 @@ def ensure_known(engine: Engine, targets: list[Target]) -> None:
                                         "(see `certwatch listings`)")
     for target in targets:
         if target.kind == "site":
-            _site_module(target).ensure_captured(engine, target)
+            from reports.evidence import site_source  # imports this module
 
-
-def _site_module(target: Target) -> Any:
-    try:
-        return importlib.import_module("reports.evidence.site_source")
-    except ImportError:
-        raise UnknownEvidenceID(
-            f"{target.id}: lookalike-site evidence needs the lookalike module, which this "
-            "installation does not have yet") from None
+            site_source.ensure_captured(engine, target)
 
 
 def collect(engine: Engine, home: Path, targets: list[Target]) -> list[Item]:
@@ -143,7 +136,9 @@ def collect(engine: Engine, home: Path, targets: list[Target]) -> list[Item]:
 
 
 def _site(engine: Engine, home: Path, target: Target) -> Item:
-    return _site_module(target).site_item(engine, home, target)
+    from reports.evidence import site_source  # imports this module
+
+    return site_source.site_item(engine, home, target)
 
 
 def _listing(session: Session, engine: Engine, home: Path, target: Target) -> Item:

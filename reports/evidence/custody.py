@@ -1,14 +1,21 @@
 """Append-only, hash-chained custody log (JSON Lines).
 
-Each entry's `hash` is the SHA-256 of the entry without `hash`, serialised with sorted keys
-and no spaces — exactly what `jq -cS 'del(.hash)'` prints — and `prev` is the previous
-entry's hash, so the chain can be checked with jq and sha256sum alone. The packet carries
-the log as it stood when the packet was written; CERTWATCH_HOME/custody/<case>.jsonl keeps
-the exporter's copy, which later exports and handovers of the same case continue.
+Each entry's `hash` is the SHA-256 of the entry without `hash` and `sig`, serialised with
+sorted keys and no spaces — exactly what `jq -cS 'del(.hash, .sig)'` prints — and `prev` is
+the previous entry's hash, so the chain can be checked with jq and sha256sum alone. `sig`
+is the Ed25519 signature (base64) over the ASCII `hash`, made with the installation key of
+whoever wrote the entry; `signer_key` (inside the hashed body) is that key's public PEM.
+The packet carries the log as it stood when the packet was written;
+CERTWATCH_HOME/custody/<case>.jsonl keeps the exporter's copy, which later exports and
+handovers of the same case continue.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -19,14 +26,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from reports.evidence import signing
 from reports.evidence.errors import CustodyError
 from reports.evidence.timefmt import shanghai, utc_z
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+UNHASHED = ("hash", "sig")
+
+
 def canonical(entry: dict[str, Any]) -> str:
-    body = {k: v for k, v in entry.items() if k != "hash"}
+    body = {k: v for k, v in entry.items() if k not in UNHASHED}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -49,6 +62,9 @@ class Problem:
 def check_chain(entries: list[dict[str, Any]]) -> Problem | None:
     prev = None
     for n, entry in enumerate(entries, 1):
+        if not isinstance(entry.get("hash"), str) or not (
+                entry.get("prev") is None or isinstance(entry.get("prev"), str)):
+            return Problem(n, "hash/prev are not strings")
         if entry.get("seq") != n:
             return Problem(n, f"seq is {entry.get('seq')!r}, expected {n}")
         if entry.get("prev") != prev:
@@ -76,23 +92,67 @@ def parse_log(data: bytes) -> tuple[list[dict[str, Any]], Problem | None]:
     return entries, check_chain(entries)
 
 
+def check_signatures(entries: list[dict[str, Any]],
+                     trusted: frozenset[str] | None) -> tuple[Problem | None, set[str]]:
+    """Each entry's `sig` over its hash by its `signer_key`; with `trusted` fingerprints,
+    a key outside them fails. Returns (problem, fingerprints seen)."""
+    seen: set[str] = set()
+    for n, entry in enumerate(entries, 1):
+        pem, sig = entry.get("signer_key"), entry.get("sig")
+        if not isinstance(pem, str) or not isinstance(sig, str):
+            return Problem(n, "unsigned (no signer_key/sig)"), seen
+        try:
+            raw = base64.b64decode(sig, validate=True)
+            fp = signing.fingerprint(pem.encode("ascii"))
+        except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
+            return Problem(n, f"signer_key/sig unreadable ({exc})"), seen
+        problem = signing.check_signature(pem.encode("ascii"), entry["hash"].encode("ascii"),
+                                          raw)
+        if problem:
+            return Problem(n, f"sig: {problem}"), seen
+        if trusted is not None and fp not in trusted:
+            return Problem(n, f"signed by key {fp}, not a trusted fingerprint"), seen
+        seen.add(fp)
+    return None, seen
+
+
 def serialise(entries: list[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(e, sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False).encode("utf-8") + b"\n" for e in entries)
 
 
-def new_entry(entries: list[dict[str, Any]], *, action: str, who: str, case: str,
-              packet: str, before: dict[str, str], after: dict[str, str], at: datetime,
-              to: str | None = None, note: str = "") -> dict[str, Any]:
+def new_entry(entries: list[dict[str, Any]], *, key: Ed25519PrivateKey, action: str, who: str,
+              case: str, packet: str, before: dict[str, str], after: dict[str, str],
+              at: datetime, to: str | None = None, note: str = "") -> dict[str, Any]:
     entry: dict[str, Any] = {
         "seq": len(entries) + 1, "action": action, "who": _clean(who), "to": _clean(to),
         "note": _clean(note), "case": _clean(case), "packet": _clean(packet),
         "host": socket.gethostname(), "at": utc_z(at), "at_local": shanghai(at).isoformat(),
         "before": dict(sorted(before.items())), "after": dict(sorted(after.items())),
         "prev": entries[-1]["hash"] if entries else None,
+        "signer_key": signing.public_pem(key).decode("ascii"),
     }
     entry["hash"] = entry_hash(entry)
+    entry["sig"] = base64.b64encode(signing.sign(key, entry["hash"].encode("ascii"))).decode()
     return entry
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """An exclusive flock on a sidecar `.<name>.lock` beside `path` (held while rewriting
+    a packet or appending to a home log, so two writers cannot interleave)."""
+    lock = path.with_name(f".{path.name}.lock")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError as exc:
+        raise CustodyError(f"cannot lock {path} (lock file {lock}: {exc.strerror})") from None
+    with fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def slug(case: str) -> str:
@@ -118,11 +178,12 @@ class HomeLog:
     def append(self, known: list[dict[str, Any]], entries: list[dict[str, Any]]) -> None:
         """Write `entries` after `known` (what load() returned); append-only on disk."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        current = self.load()
-        if current != known[:len(current)]:
-            raise CustodyError(f"custody log {self.path} changed while writing; retry")
-        missing = known[len(current):] + entries
-        with open(self.path, "ab") as fh:
-            fh.write(serialise(missing))
-            fh.flush()
-            os.fsync(fh.fileno())
+        with locked(self.path):
+            current = self.load()
+            if current != known[:len(current)]:
+                raise CustodyError(f"custody log {self.path} changed while writing; retry")
+            missing = known[len(current):] + entries
+            with open(self.path, "ab") as fh:
+                fh.write(serialise(missing))
+                fh.flush()
+                os.fsync(fh.fileno())

@@ -90,7 +90,11 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
     chain = home_log.load()
     created = not options.out_dir.exists()
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    target = options.out_dir / f"{custody.slug(case)}.wacz"
+    # The export time in the name: a re-export never replaces an earlier packet of the case.
+    target = options.out_dir / f"{custody.slug(case)}-{utcnow():%Y%m%dT%H%M%SZ}.wacz"
+    if target.exists():
+        raise EvidenceError(f"{target} already exists; certwatch never overwrites a packet "
+                            "(wait a second and export again)")
     if options.validate:
         wacz_check.preload()
     work = Path(tempfile.mkdtemp(dir=options.out_dir, prefix=".certwatch-export-"))
@@ -108,7 +112,11 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
             if not ok:
                 raise EvidenceError(f"internal error: py-wacz rejects the packet: {message}")
         staged.chmod(0o644)
-        staged.replace(target)
+        try:  # link, not rename: fails instead of replacing a packet that appeared meanwhile
+            target.hardlink_to(staged)
+        except FileExistsError:
+            raise EvidenceError(f"{target} already exists; certwatch never overwrites a "
+                                "packet (export again)") from None
     except BaseException:
         if created:  # leave no trace of a failed export, not even its directory
             shutil.rmtree(work, ignore_errors=True)
@@ -170,7 +178,7 @@ def _build(items: list[Item], *, case: str, operator: str, key: Any,
     files[layout.PAGES] = layout.pages_jsonl(pages)
     capture = records.capture_record(items, case=case, purpose=purpose, operator=operator,
                                      exported_at=now, sources_dir=sources_dir,
-                                     exit_ip=records.local_address())
+                                     local_ip=records.local_address())
     environment = records.environment_record(items, browser_version=printer.version)
     files[layout.CAPTURE_JSON] = layout.dumps(capture)
     files[layout.CAPTURE_TXT] = records.render_capture(capture).encode("utf-8")
@@ -218,7 +226,7 @@ def _build(items: list[Item], *, case: str, operator: str, key: Any,
     after = {p: layout.sha256(d) for p, d in sealed.items()}
     previous = [e for e in chain if e.get("action") in ("export", "re-export", "handover")]
     entry = custody.new_entry(
-        chain, action="re-export" if previous else "export", who=operator, case=case,
+        chain, key=key, action="re-export" if previous else "export", who=operator, case=case,
         packet=packet_name, before=chain[-1]["after"] if chain else {}, after=after, at=now,
         note=f"导出证据包，含 {len(items)} 条：{'、'.join(i.target.id for i in items)}")
     members = {**files, **sealed, layout.CUSTODY: custody.serialise([*chain, entry])}

@@ -100,7 +100,7 @@ def _site_path(item: Item) -> list[str]:
 
 def capture_record(items: list[Item], *, case: str, purpose: str, operator: str,
                    exported_at: datetime, sources_dir: Path | None,
-                   exit_ip: str) -> dict[str, Any]:
+                   local_ip: str) -> dict[str, Any]:
     start = min(i.captured_from for i in items)
     end = max(i.captured_to for i in items)
     hosts = sorted({r.hostname for i in items for r in i.runs if r.hostname})
@@ -119,13 +119,16 @@ def capture_record(items: list[Item], *, case: str, purpose: str, operator: str,
             "start_shanghai": shanghai(start).isoformat(),
             "end_shanghai": shanghai(end).isoformat(),
             "hosts": hosts,
-            "exit_ip": "、".join(crawl_ips) if crawl_ips else exit_ip,
+            # Only the crawl knows which address it sent from; the export host's address
+            # is a different machine or time and must not stand in for it.
+            "exit_ip": "、".join(crawl_ips) if crawl_ips else "未记录",
             "exit_ip_basis": "抓取时记录（WARC warcinfo）" if crawl_ips
-            else "导出主机的出口地址（抓取时未单独记录）",
+            else "抓取时未记录出口地址",
         },
         "export": {"at_utc": utc_z(exported_at),
                    "at_shanghai": shanghai(exported_at).isoformat(),
-                   "host": socket.gethostname(), "operator": operator},
+                   "host": socket.gethostname(), "operator": operator,
+                   "local_ip": local_ip, "local_ip_basis": "导出主机本地地址（导出时取得）"},
         "tools": _tools(),
         "items": [{
             "id": i.target.id, "url": i.url, "source": i.source, "source_title": i.source_title,
@@ -244,7 +247,9 @@ def render_capture(rec: dict[str, Any]) -> str:
         f"提取结束时间：{_both(cap['end_utc'])}",
         f"抓取主机：{'、'.join(cap['hosts']) or '（未记录）'}",
         f"出口IP：{cap['exit_ip']}（{cap['exit_ip_basis']}）",
-        f"导出时间：{_both(exp['at_utc'])}；导出主机：{exp['host']}；导出人：{exp['operator']}",
+        f"导出时间：{_both(exp['at_utc'])}；导出主机：{exp['host']}"
+        + (f"（导出主机本地地址：{exp['local_ip']}）" if exp.get("local_ip") else "")
+        + f"；导出人：{exp['operator']}",
         "", "使用工具及版本：",
     ]
     lines += [f"  - {t['name']} {t['version'] or '（未安装）'}" for t in rec["tools"]]

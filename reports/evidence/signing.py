@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -66,11 +66,29 @@ def public_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
 
 
 def fingerprint(pem: bytes) -> str:
-    """SHA-256 over the DER SubjectPublicKeyInfo, hex."""
-    pub = serialization.load_pem_public_key(pem)
+    """SHA-256 over the DER SubjectPublicKeyInfo, hex; ValueError for an unreadable key."""
+    try:
+        pub = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ValueError(f"public key unreadable: {exc}") from None
     der = pub.public_bytes(serialization.Encoding.DER,
                            serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()
+
+
+def normalise_fingerprint(text: str) -> str:
+    """`AB:CD…`, `abcd…` and `sha256:abcd…` all name the same key."""
+    cleaned = text.strip().lower().removeprefix("sha256:").replace(":", "")
+    if len(cleaned) != 64 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise SigningKeyError(f"{text!r} is not a SHA-256 key fingerprint (64 hex digits)")
+    return cleaned
+
+
+def home_fingerprint(home: Path) -> str | None:
+    """The fingerprint of this installation's key, when it has one (never creates it)."""
+    if not key_path(home).exists():
+        return None
+    return fingerprint(public_pem(load_or_create_key(home)))
 
 
 def sign(key: Ed25519PrivateKey, data: bytes) -> bytes:
@@ -81,7 +99,7 @@ def check_signature(pem: bytes, data: bytes, signature: bytes) -> str | None:
     """None when the signature is good, else why not."""
     try:
         pub = serialization.load_pem_public_key(pem)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         return f"public key unreadable: {exc}"
     if not isinstance(pub, Ed25519PublicKey):
         return f"public key is {type(pub).__name__}, not Ed25519"

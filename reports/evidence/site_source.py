@@ -77,24 +77,57 @@ def site_item(engine: Engine, home: Path, target: Target) -> Item:
 
 
 def _files(capture: dict[str, Any], directory: Path) -> dict[str, bytes]:
-    """Every file of the capture, refused if it no longer matches its capture-time hash."""
-    files: dict[str, bytes] = {}
-    listed = capture.get("files") or []
-    for entry in listed:
-        path = Path(entry["path"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise EvidenceError(f"lookalike capture file {path} is unreadable: "
-                                f"{exc.strerror}") from None
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise EvidenceError(f"lookalike capture file {path} no longer matches the SHA-256 "
-                                "recorded when it was captured; it cannot go into a packet")
-        files[entry["name"]] = data
-    for extra in ("manifest.json", "manifest.sha256"):
-        if extra not in files and (directory / extra).is_file():
-            files[extra] = (directory / extra).read_bytes()
+    """Every file of the capture, refused unless it matches the hashes in the store: the
+    capture directory's manifest.json against the stored manifest SHA-256 (so the list of
+    files cannot be swapped), each file against that manifest, and the screenshot and DOM
+    also against their own stored SHA-256."""
+    stored = capture.get("manifest") or {}
+    if not stored.get("sha256"):
+        raise EvidenceError(f"lookalike capture in {directory} has no manifest SHA-256 in the "
+                            "store; capture it again (`certwatch check-domain --fetch`)")
+    manifest_bytes = _read(directory / "manifest.json")
+    if hashlib.sha256(manifest_bytes).hexdigest() != stored["sha256"]:
+        raise EvidenceError(f"lookalike capture file {directory / 'manifest.json'} no longer "
+                            "matches the SHA-256 recorded in the store; it cannot go into a "
+                            "packet")
+    try:
+        listed = json.loads(manifest_bytes)["files"]
+        entries = {name: str(info["sha256"]) for name, info in listed.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise EvidenceError(f"lookalike capture manifest {directory / 'manifest.json'} is "
+                            f"malformed ({exc})") from None
+    files: dict[str, bytes] = {"manifest.json": manifest_bytes}
+    for name, digest in entries.items():
+        if not name or "/" in name or "\\" in name or ".." in name or name.startswith("."):
+            raise EvidenceError(f"lookalike capture manifest {directory / 'manifest.json'} "
+                                f"names a file outside its directory: {name!r}")
+        data = _read(directory / name)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise EvidenceError(f"lookalike capture file {directory / name} no longer matches "
+                                "the SHA-256 recorded when it was captured; it cannot go "
+                                "into a packet")
+        files[name] = data
+    for kind in ("screenshot", "dom", "exchange"):
+        ref = capture.get(kind) or {}
+        if not ref.get("path"):
+            continue
+        name = Path(ref["path"]).name
+        data = files.get(name)
+        if data is None or hashlib.sha256(data).hexdigest() != ref.get("sha256"):
+            raise EvidenceError(f"lookalike capture {kind} {directory / name} does not match "
+                                "the SHA-256 recorded in the store; it cannot go into a "
+                                "packet")
+    if "manifest.sha256" not in files and (directory / "manifest.sha256").is_file():
+        files["manifest.sha256"] = _read(directory / "manifest.sha256")
     return dict(sorted(files.items()))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise EvidenceError(f"lookalike capture file {path} is unreadable: "
+                            f"{exc.strerror}") from None
 
 
 def _text(files: dict[str, bytes]) -> str:

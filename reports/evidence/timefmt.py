@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+
+from store.clock import as_utc
 
 # China has kept UTC+8 without daylight saving since 1991; a fixed offset needs no tzdata.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def as_utc(at: datetime) -> datetime:
-    # The store keeps UTC; SQLite hands it back naive.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def utc_z(at: datetime) -> str:

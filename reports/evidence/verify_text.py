@@ -32,7 +32,8 @@ def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
         "1. 文件固定清单（电子数据提取固定清单）：逐个文件核对 SHA-256",
         f"{p}sha256sum -c --strict {layout.MANIFEST}",
         "",
-        "2. 签名公钥指纹：输出应为下面这个值，并与移送函及导出方另行提供的指纹一致",
+        "2. 签名公钥指纹：输出应为下面这个值，并须与移送函或导出方另行提供的指纹一致；",
+        "   包内的公钥只证明包内自洽，签名者身份只能以包外取得的指纹为准",
         f"   {fingerprint}",
         f"{p}openssl pkey -pubin -in {layout.PUBLIC_KEY} -outform DER | sha256sum"
         f" | grep -q '^{fingerprint} ' && echo 'fingerprint OK'",
@@ -48,17 +49,17 @@ def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
         "",
     ]
     if has_timestamp:
-        ca = layout.TSA_CA if has_tsa_ca else "TSA-CA.pem"
+        # The CA is taken from outside the packet: a forger could ship a CA of their own.
         lines += [
             "5. 可信时间戳（RFC 3161）：时间戳覆盖 MANIFEST.sha256；第一条命令显示时间与机构",
             f"{p}openssl ts -reply -in {layout.TIMESTAMP} -text",
-            f"{p}openssl ts -verify -in {layout.TIMESTAMP} -data {layout.MANIFEST}"
-            f" -CAfile {ca}",
+            "   核验证书链须使用时间戳机构公布的根证书（向机构获取），不得以包内副本作为"
+            "信任依据" + (f"（{layout.TSA_CA} 仅供对照）" if has_tsa_ca else "")
+            + "；先设置 TSA_CA 为该根证书的路径：",
+            "   export TSA_CA=/path/to/tsa-root.pem",
+            f'{p}openssl ts -verify -in {layout.TIMESTAMP} -data {layout.MANIFEST}'
+            ' -CAfile "$TSA_CA"',
         ]
-        lines.append(
-            f"   （{ca} 为时间戳机构的根证书；包内副本仅为方便，应以机构公布的证书为准）"
-            if has_tsa_ca else
-            "   （TSA-CA.pem 为时间戳机构公布的根证书，需向机构获取）")
     else:
         lines += ["5. 可信时间戳：导出时未配置时间戳服务（CERTWATCH_TSA_URL），本包无时间戳。"]
     lines += [
@@ -70,7 +71,8 @@ def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
         f"{p}warcio check -v archive/*.warc.gz",
         "",
         "8. 保管链（custody/custody.jsonl）：每条记录的哈希、前后链接、最新记录中的文件哈希",
-        f"{p}diff <(jq -r '.hash' {layout.CUSTODY}) <(jq -cS 'del(.hash)' {layout.CUSTODY}"
+        f"{p}diff <(jq -r '.hash' {layout.CUSTODY}) <(jq -cS 'del(.hash, .sig)' "
+        f"{layout.CUSTODY}"
         " | while IFS= read -r e; do printf '%s' \"$e\" | sha256sum | cut -d' ' -f1; done)"
         " && echo 'custody hashes OK'",
         f"{p}diff <(jq -r '.prev' {layout.CUSTODY}) <(echo null; jq -r '.hash' {layout.CUSTODY}"
@@ -78,8 +80,11 @@ def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
         f"{p}jq -rs '.[-1].after | to_entries[] | \"\\(.value)  \\(.key)\"' {layout.CUSTODY}"
         " | sha256sum -c --strict",
         "",
-        "也可用 certwatch 一次完成以上全部检查：",
-        f"  certwatch evidence verify {packet_name}",
+        "   每条记录的 sig 为记录人密钥对 hash 的 Ed25519 签名（signer_key 为其公钥）。",
+        "",
+        "也可用 certwatch 一次完成以上全部检查（指纹为包外取得的导出方指纹；",
+        "时间戳证书链另需设置 CERTWATCH_TSA_CA 为机构根证书）：",
+        f"  certwatch evidence verify {packet_name} --key-fingerprint {fingerprint}",
         "",
     ]
     return "\n".join(lines).encode("utf-8")

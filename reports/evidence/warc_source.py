@@ -17,8 +17,11 @@ from sqlalchemy import Engine
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from reports.evidence.timefmt import as_utc, utc_z
+from reports.evidence.errors import EvidenceError
+from reports.evidence.timefmt import utc_z
+from store import warc_index
 from store.bodies import BodyStore
+from store.clock import as_utc
 
 if TYPE_CHECKING:
     from reports.evidence.collect import PageRecord
@@ -55,14 +58,9 @@ class CrawlWarcs:
 def warc_members_for_pages(engine: Engine, bodies: BodyStore, home: Path, listing_id: int,
                            pages: list[PageRecord]) -> CrawlWarcs:
     """The listing's crawl-time WARC records, or records rebuilt from the stored pages."""
-    try:
-        from store import warc_index
-    except ImportError:
-        warc_index = None
-    if warc_index is not None:
-        refs = warc_index.captures_for_listing(engine, listing_id, home=home)
-        if refs:
-            return from_refs(warc_index, refs)
+    refs = warc_index.captures_for_listing(engine, listing_id, home=home)
+    if refs:
+        return from_refs(warc_index, refs)
     return CrawlWarcs(members=[m for page in pages for m in rebuild(bodies, page)])
 
 
@@ -187,9 +185,14 @@ def rebuild(bodies: BodyStore, page: PageRecord) -> list[WarcMember]:
     the status and headers Scrapy recorded for it."""
     if page.content_hash is None:
         return []
-    body = bodies.get(page.content_hash)
+    try:
+        body = bodies.get(page.content_hash)
+    except OSError as exc:
+        raise EvidenceError(f"stored body {page.content_hash} of {page.url} is unreadable "
+                            f"({exc.strerror}); crawl the page again") from None
     if hashlib.sha256(body).hexdigest() != page.content_hash:
-        raise ValueError(f"stored body {page.content_hash} is corrupt")
+        raise EvidenceError(f"stored body {page.content_hash} of {page.url} is corrupt "
+                            "(its SHA-256 differs); crawl the page again")
     uri = page.final_url or page.url
     content_type = _header(page.headers, "Content-Type") or "application/octet-stream"
     date = utc_z(page.fetched_at)
