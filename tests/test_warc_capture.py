@@ -480,3 +480,88 @@ def test_index_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     finally:
         _empty(engine)
         engine.dispose()
+
+
+# -- failures while writing -----------------------------------------------------------------
+class _TearingFile:
+    """A real file that, on its `fail_at`-th write, puts half the bytes on disk and fails."""
+
+    def __init__(self, real, fail_at: int) -> None:  # noqa: ANN001 - an open binary file
+        self.real, self.fail_at, self.writes = real, fail_at, 0
+
+    def write(self, data: bytes) -> int:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            self.real.write(data[:len(data) // 2])
+            self.real.flush()
+            raise OSError(28, "No space left on device")
+        return self.real.write(data)
+
+    def flush(self) -> None:
+        self.real.flush()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_a_failed_write_costs_one_page_and_every_indexed_record_reads_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.warc_capture
+
+    class TearingArchive(WarcArchive):
+        def _open_next(self) -> None:
+            super()._open_next()
+            if self._serial == 1:  # its warcinfo is written: the 7th record tears
+                self._file = _TearingFile(self._file, fail_at=7)
+
+    monkeypatch.setattr(store.warc_capture, "WarcArchive", TearingArchive)
+    engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    writer = CaptureWriter(tmp_path, lambda: engine, source="s", info={"a": "b"})
+    for i in range(12):
+        writer.submit(_capture(i))
+    writer.close()
+    assert writer.errors == 1 and writer.unindexed == 0
+    first, second = writer.files
+    with Session(engine) as session:
+        urls = set(session.scalars(select(WarcRecordRow.page_url)))
+    # 3 pages (response, request) take writes 1-6; the 4th page's response tears.
+    assert urls == {f"http://a.cn/{i}" for i in range(12)} - {"http://a.cn/3"}
+    refs = [ref for url in sorted(urls) for ref in captures_for_url(engine, url, home=tmp_path)]
+    assert len(refs) == 22 and {ref.path for ref in refs} == {first, second}
+    for ref in refs:
+        record, _ = parse(read_record_bytes(ref))
+        assert record.rec_headers.get_header("WARC-Target-URI") == ref.url
+    check = subprocess.run([WARCIO, "check", "-v", str(second)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-2000:]
+    assert warcinfo(second)["a"] == "b"  # the new file starts with its own warcinfo
+
+
+def test_an_index_batch_that_fails_is_retried_then_counted(tmp_path: Path) -> None:
+    """SQLite held by another writer: the batch commits on the retry, or is counted lost."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    open_store(url).dispose()  # the schema
+    impatient = create_engine(url, connect_args={"timeout": 0.05})
+    blocker = create_engine(url).connect()
+
+    def hold() -> None:
+        blocker.exec_driver_sql("BEGIN IMMEDIATE")
+
+    hold()
+    writer = CaptureWriter(tmp_path, lambda: impatient, source="s", info={"a": "b"},
+                           flush_seconds=0)
+    writer.submit(_capture(1))
+    deadline = time.monotonic() + 10
+    while not writer.unindexed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert writer.unindexed == 2 and writer.errors == 1  # retried once, then counted
+    blocker.exec_driver_sql("ROLLBACK")
+    writer.submit(_capture(2))
+    time.sleep(0.3)  # the next batch's first attempt is under way or done
+    hold()
+    time.sleep(0.3)
+    blocker.exec_driver_sql("ROLLBACK")  # released within the retry wait
+    writer.close()
+    blocker.close()
+    with Session(impatient) as session:
+        indexed = set(session.scalars(select(WarcRecordRow.page_url)))
+    assert indexed == {"http://a.cn/2"} and writer.errors == 1 and writer.unindexed == 2
