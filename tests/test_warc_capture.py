@@ -565,3 +565,37 @@ def test_an_index_batch_that_fails_is_retried_then_counted(tmp_path: Path) -> No
     with Session(impatient) as session:
         indexed = set(session.scalars(select(WarcRecordRow.page_url)))
     assert indexed == {"http://a.cn/2"} and writer.errors == 1 and writer.unindexed == 2
+
+
+def test_a_full_queue_holds_the_producer_back(tmp_path: Path) -> None:
+    """While the writer is stuck (the database lock held), `submit` waits for room."""
+    import threading
+
+    engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    lock = threading.Lock()
+    writer = CaptureWriter(tmp_path, lambda: engine, source="s", info={"a": "b"},
+                           flush_every=1, flush_seconds=60, lock=lock, max_pages=3)
+    lock.acquire()  # the first index flush waits here, so nothing more is taken
+    producer = threading.Thread(target=lambda: [writer.submit(_capture(i)) for i in range(10)])
+    producer.start()
+    time.sleep(1.5)
+    try:
+        assert producer.is_alive() and len(writer._pending) == 3
+    finally:
+        lock.release()
+    producer.join(30)
+    writer.close()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count(func.distinct(WarcRecordRow.page_url)))) == 10
+
+
+def test_the_run_record_says_what_was_captured(forum: Path) -> None:
+    """The capture is closed (off the reactor) before the store closes the run."""
+    with Session(sqlite_engine(forum)) as session:
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        counts = [session.scalar(select(func.count()).select_from(WarcRecordRow)
+                                 .where(WarcRecordRow.run_id == run.id)) for run in runs]
+    for run, indexed in zip(runs, counts, strict=True):
+        assert run.stats["certwatch/warc/records"] == indexed > 300
+        assert run.stats["certwatch/warc/files"] == 1
+        assert "certwatch/errors/warc" not in run.stats and run.stats["certwatch/errors"] == 0
