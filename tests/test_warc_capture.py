@@ -265,6 +265,28 @@ def test_browser_page_has_network_screenshot_and_dom(market: Path) -> None:
         assert info["operator"] == "张警官" and "playwright" in info and "browser" in info
 
 
+@pytest.mark.browser
+def test_browser_records_describe_the_decoded_body_chromium_gave(market: Path) -> None:
+    """The sandbox serves the feed gzipped; Chromium hands it over decoded, so the record
+    says so (original encoding renamed, Content-Length of the stored body)."""
+    engine = sqlite_engine(market)
+    with Session(engine) as session:
+        feed = session.scalars(select(WarcRecordRow).where(
+            WarcRecordRow.record_type == "response",
+            WarcRecordRow.url.contains("/api/items")).limit(1)).one()
+    ref = next(r for r in captures_for_url(engine, feed.url, home=market)
+               if r.warc_record_id == feed.warc_record_id)
+    record, payload = parse(read_record_bytes(ref))
+    http = record.http_headers
+    assert http.get_header("X-Certwatch-Original-Content-Encoding") == "gzip"
+    assert http.get_header("Content-Encoding") is None
+    assert http.get_header("Content-Length") == str(len(payload))
+    assert payload.startswith(b'{"items":[') and hashlib.sha256(payload).hexdigest() \
+        == feed.payload_sha256
+    assert "Content-Encoding/Transfer-Encoding are renamed" in warcinfo(ref.path)[
+        "browser-capture"]
+
+
 BROWSER_DETAIL_SOURCE = """\
 name: xianyudetail
 title: 闲鱼详情（测试）

@@ -156,6 +156,11 @@ class WarcCaptureMiddleware:
             info["scrapy-playwright"] = _version("scrapy-playwright")
             options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
             info["browser"] = options.get("executable_path") or "playwright chromium"
+            info["browser-capture"] = (
+                "network exchanges as Chromium reported them; bodies arrive decoded, so "
+                "Content-Encoding/Transfer-Encoding are renamed X-Certwatch-Original-* and "
+                "Content-Length is the stored body's (the original in "
+                "X-Certwatch-Original-Content-Length)")
         return info
 
     # -- requests and responses ------------------------------------------------------------
