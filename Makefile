@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install browser model evidence-tools demo test lint bench clean
 
-install: $(STAMP) browser model evidence-tools
+install: $(STAMP) browser model
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 browser: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash tools/ensure-browser.sh
 
-# Public tools that check evidence packets (VERIFY.txt) and read back the cover sheet in tests.
+# Public tools the evidence tests check packets with (VERIFY.txt commands, the cover sheet read
+# back by OCR). Test-only: exporting a packet needs just Chromium, so `install`/`demo` skip it.
 evidence-tools:
 	bash tools/ensure-evidence-tools.sh
 
@@ -29,7 +30,7 @@ model: $(STAMP)
 demo: install
 	$(BIN)/certwatch demo --no-serve
 
-test: install
+test: install evidence-tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -6,6 +6,11 @@ reads each exchange's headers and body from the browser, takes a full-page scree
 stamped with the capture time, URL and operator, and hands everything to the writer. The
 spider calls `capture` itself for pages it keeps open for actions; the middleware does it for
 the others.
+
+Chromium hands over bodies decoded (no gzip/br, no chunking) but the headers as received. So
+that the record holds what its headers describe, and hashes the same as the Scrapy path's,
+`Content-Encoding` and `Transfer-Encoding` are renamed `X-Certwatch-Original-*` (the
+Browsertrix/pywb convention, `X-Archive-Orig-*` style) and `Content-Length` is the body's.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ logger = logging.getLogger(__name__)
 NETWORK = "certwatch_warc_network"
 MIDDLEWARE = "certwatch_warc"
 OWNS_PAGE = "certwatch_warc_owns_page"  # the page is ours to screenshot and close
+ORIGINAL_PREFIX = "X-Certwatch-Original-"
+DECODED_BY_BROWSER = ("content-encoding", "transfer-encoding")
 
 
 class NetworkLog:
@@ -134,10 +141,24 @@ async def _exchange(pw_response: Any, received: datetime) -> Exchange:
         request=HttpMessage(f"{pw_request.method} {_target(url)} HTTP/1.1",
                             [(h["name"], h["value"]) for h in request_headers], post),
         response=HttpMessage(f"{pw_response.status} {pw_response.status_text}".strip(),
-                             [(h["name"], h["value"]) for h in response_headers], body),
+                             as_decoded(response_headers, body), body),
         sent_at=sent, received_at=received, status=pw_response.status, ip_address=ip,
         certificate=certificate, certificate_type="application/json",
         role="page" if is_document else "subresource")
+
+
+def as_decoded(headers: list[dict[str, str]], body: bytes) -> list[tuple[str, str]]:
+    """Response headers that describe `body` as Chromium delivered it (decoded, de-chunked)."""
+    pairs = [(h["name"], h["value"]) for h in headers]
+    if not any(name.lower() in DECODED_BY_BROWSER for name, _ in pairs):
+        return pairs
+    out = [(ORIGINAL_PREFIX + name if name.lower() in DECODED_BY_BROWSER else name, value)
+           for name, value in pairs if name.lower() != "content-length"]
+    length = next((value for name, value in pairs if name.lower() == "content-length"), None)
+    if length is not None:
+        out.append((ORIGINAL_PREFIX + "Content-Length", length))
+    out.append(("Content-Length", str(len(body))))
+    return out
 
 
 def _target(url: str) -> str:

@@ -16,6 +16,7 @@ from aiohttp import web
 from sandbox.hosts import ALL_HOSTS, CONTROL_HOSTS
 from sandbox.render.hostile import huge_chunks
 from sandbox.render.page import (
+    EFFECT_GZIP,
     EFFECT_HUGE,
     EFFECT_RATELIMIT,
     EFFECT_SLOW,
@@ -131,7 +132,10 @@ class SandboxApp:
             await asyncio.sleep(self.slow_seconds)
         elif page.effect == EFFECT_HUGE:
             return await self._stream_huge(request, page)
-        return self._send(page)
+        response = self._send(page)
+        if page.effect == EFFECT_GZIP and "gzip" in request.headers.get("Accept-Encoding", ""):
+            response.enable_compression(web.ContentCoding.gzip)  # aiohttp would pick deflate
+        return response
 
     @staticmethod
     def _send(page: Page) -> web.Response:

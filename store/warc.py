@@ -4,6 +4,8 @@ Files live at `CERTWATCH_HOME/warc/<YYYY-MM-DD>/certwatch-<run>-<source>-<pid>-N
 each starts with a warcinfo record describing the capturing environment. A record is built
 in memory, compressed as its own gzip member and appended with one write, then flushed: a
 process killed mid-write leaves at most a truncated last member, every earlier one intact.
+A write that fails (disk full, I/O error) ends the file the same way: the next record starts
+a new file, so offsets handed out are always right.
 
 Records are serialised here rather than through warcio's record builder, which costs about
 twice as much CPU per record inside the crawling process; warcio reads and checks what is
@@ -14,6 +16,7 @@ non-ASCII values). Not thread-safe: one writer thread owns an archive.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -120,8 +123,14 @@ class WarcArchive:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            file.close()
+
+    def _abandon(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            with contextlib.suppress(OSError):  # flushing again may fail: the file is done
+                file.close()
 
     @property
     def current(self) -> Path | None:
@@ -156,8 +165,14 @@ class WarcArchive:
                     + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n").encode("utf-8")
         member = gzip_member(envelope + block + b"\r\n\r\n")
         offset = self._offset
-        self._file.write(member)
-        self._file.flush()
+        try:
+            self._file.write(member)
+            self._file.flush()
+        except BaseException:
+            # Part of the member may be on disk, so this file's offsets are unknown from here:
+            # leave it torn (readable up to the tear) and start the next record in a new file.
+            self._abandon()
+            raise
         self._offset += len(member)
         return WrittenRecord(
             path=self._path, offset=offset, length=len(member), record_id=record_id,

@@ -5,6 +5,12 @@ them (`store.warc.WarcArchive`), deduplicates payloads already archived (a `revi
 pointing at the first copy, found in this process or in the `warc_records` index), and
 inserts the index rows in batches, one transaction per batch. Rows are inserted only after
 their record is on disk, so every indexed record can be read back.
+
+The queue is bounded by captures and by bytes, as the store's writer is (`store.writer`):
+when the disk falls behind, `submit` blocks and the crawl slows down instead of holding
+every fetched body in memory. A capture that fails to write costs that capture only (the
+archive moves on to a new file); an index batch that fails to commit is retried once, then
+counted in `errors` and `unindexed` (its records stay in the file, unindexed).
 """
 
 from __future__ import annotations
@@ -81,18 +87,24 @@ class _Original:
     date: str
 
 
-# The writer wakes this often and takes what has piled up, up to BATCH captures per
-# deduplication query; a kill loses at most BATCH_WAIT seconds of captures.
+# The writer wakes this often (or when the queue is full) and takes what has piled up, up to
+# BATCH captures per deduplication query. A kill loses what is still queued (at most
+# MAX_PAGES captures / MAX_BYTES of bodies) and the index rows not yet committed (up to
+# flush_every rows or flush_seconds' worth); records already in the file stay readable there.
 BATCH = 100
 BATCH_WAIT = 0.5
+MAX_PAGES = 500
+MAX_BYTES = 64 << 20
+FLUSH_RETRY_WAIT = 1.0
 
 
 class CaptureWriter:
-    """Owns a WARC archive and a writer thread; `submit` never blocks the caller for I/O."""
+    """Owns a WARC archive and a writer thread; `submit` blocks only while the queue is full."""
 
     def __init__(self, home: Path, engine_factory: Callable[[], Engine], *, source: str,
                  info: dict[str, str], flush_every: int = 500, flush_seconds: float = 2.0,
-                 roll_bytes: int | None = None, lock: threading.Lock | None = None) -> None:
+                 roll_bytes: int | None = None, lock: threading.Lock | None = None,
+                 max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES) -> None:
         self.home = home
         # Shared with the store's writers on the same database: SQLite lets one writer in at
         # a time, and a transaction that finds it busy sleeps in SQLite's back-off instead
@@ -106,9 +118,14 @@ class CaptureWriter:
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
         self._archive: WarcArchive | None = None
-        # A deque, not a Queue: append is atomic and costs the crawl's thread no lock or
-        # wake-up; the writer polls it.
-        self._pending: deque[PageCapture] = deque()
+        self.max_pages = max_pages
+        self.max_bytes = max_bytes
+        # A deque the writer polls, not a Queue: a submit costs the crawl's thread one
+        # uncontended lock and no wake-up unless the queue is full.
+        self._pending: deque[tuple[PageCapture, int]] = deque()
+        self._queued_bytes = 0
+        self._room = threading.Condition()
+        self._wake = threading.Event()
         self._stop = threading.Event()
         self._rows: list[dict[str, Any]] = []
         self._last_flush = time.monotonic()
@@ -119,6 +136,7 @@ class CaptureWriter:
         self.revisits = 0
         self.bytes = 0
         self.errors = 0
+        self.unindexed = 0  # records written whose index rows could not be committed
         self._thread = threading.Thread(target=self._run, name=f"warc-{source}", daemon=True)
         self._thread.start()
 
@@ -127,23 +145,42 @@ class CaptureWriter:
         return list(self._archive.files) if self._archive else []
 
     def submit(self, capture: PageCapture) -> None:
-        self._pending.append(capture)
+        """Queue `capture`; blocks while the queue is full (one larger than the byte budget
+        still goes through once the queue is empty)."""
+        size = capture_size(capture)
+        with self._room:
+            while self._pending and self._thread.is_alive() and (
+                    len(self._pending) >= self.max_pages
+                    or self._queued_bytes + size > self.max_bytes):
+                self._wake.set()
+                self._room.wait(BATCH_WAIT)
+            self._pending.append((capture, size))
+            self._queued_bytes += size
 
     def close(self) -> None:
-        """Write everything queued, index it, close the file."""
+        """Write everything queued, index it, close the file. Blocks: call it off the
+        reactor thread."""
         if self._thread.is_alive():
             self._stop.set()
+            self._wake.set()
             self._thread.join()
 
     # -- writer thread ---------------------------------------------------------------------
     def _run(self) -> None:
         while True:
-            stopping = self._stop.wait(BATCH_WAIT)
+            self._wake.wait(BATCH_WAIT)
+            self._wake.clear()
+            stopping = self._stop.is_set()
             while True:
-                batch = [self._pending.popleft()
-                         for _ in range(min(BATCH, len(self._pending)))]
-                if batch:
+                with self._room:
+                    taken = [self._pending.popleft()
+                             for _ in range(min(BATCH, len(self._pending)))]
+                if taken:
+                    batch = [capture for capture, _ in taken]
                     self._guarded(functools.partial(self._write_batch, batch), len(batch))
+                    with self._room:  # room again only once the bodies are on disk
+                        self._queued_bytes -= sum(size for _, size in taken)
+                        self._room.notify_all()
                 if (not self._pending and stopping) or len(self._rows) >= self.flush_every \
                         or time.monotonic() - self._last_flush >= self.flush_seconds:
                     self._guarded(self._flush_rows, 0)
@@ -192,9 +229,13 @@ class CaptureWriter:
             self._originals.setdefault(digest, _Original(record_id, uri, warc_date(captured_at)))
 
     def _write_batch(self, batch: list[PageCapture]) -> None:
-        self._lookup_originals(batch)
+        try:
+            self._lookup_originals(batch)
+        except Exception:  # no deduplication against earlier runs: full copies, still right
+            logger.warning("WARC revisit lookup failed; writing full records", exc_info=True)
         for capture in batch:
-            self._write_capture(capture)
+            # One page's failure costs that page: the archive has moved on to a new file.
+            self._guarded(functools.partial(self._write_capture, capture), 1)
 
     def _write_capture(self, capture: PageCapture) -> None:
         capture.capture_id = capture.capture_id or str(uuid.uuid4())
@@ -277,10 +318,29 @@ class CaptureWriter:
         if not self._rows:
             return
         rows, self._rows = self._rows, []
+        try:
+            self._insert(rows)
+        except Exception:  # a locked or briefly unreachable database: once more
+            logger.warning("WARC index batch of %d rows failed; retrying once", len(rows),
+                           exc_info=True)
+            time.sleep(FLUSH_RETRY_WAIT)
+            try:
+                self._insert(rows)
+            except Exception:
+                self.unindexed += len(rows)
+                raise
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
         # Core executemany: the ORM bulk path would issue one INSERT per row here.
         engine = self._engine_now()
         with self.lock, engine.begin() as conn:
             conn.execute(insert(WarcRecordRow.__table__), rows)
+
+
+def capture_size(capture: PageCapture) -> int:
+    """The bytes a queued capture holds (bodies and blobs; heads are small)."""
+    return (sum(len(ex.response.body) + len(ex.request.body) for ex in capture.exchanges)
+            + sum(len(blob.data) for blob in capture.blobs))
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:

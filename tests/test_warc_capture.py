@@ -265,6 +265,28 @@ def test_browser_page_has_network_screenshot_and_dom(market: Path) -> None:
         assert info["operator"] == "张警官" and "playwright" in info and "browser" in info
 
 
+@pytest.mark.browser
+def test_browser_records_describe_the_decoded_body_chromium_gave(market: Path) -> None:
+    """The sandbox serves the feed gzipped; Chromium hands it over decoded, so the record
+    says so (original encoding renamed, Content-Length of the stored body)."""
+    engine = sqlite_engine(market)
+    with Session(engine) as session:
+        feed = session.scalars(select(WarcRecordRow).where(
+            WarcRecordRow.record_type == "response",
+            WarcRecordRow.url.contains("/api/items")).limit(1)).one()
+    ref = next(r for r in captures_for_url(engine, feed.url, home=market)
+               if r.warc_record_id == feed.warc_record_id)
+    record, payload = parse(read_record_bytes(ref))
+    http = record.http_headers
+    assert http.get_header("X-Certwatch-Original-Content-Encoding") == "gzip"
+    assert http.get_header("Content-Encoding") is None
+    assert http.get_header("Content-Length") == str(len(payload))
+    assert payload.startswith(b'{"items":[') and hashlib.sha256(payload).hexdigest() \
+        == feed.payload_sha256
+    assert "Content-Encoding/Transfer-Encoding are renamed" in warcinfo(ref.path)[
+        "browser-capture"]
+
+
 BROWSER_DETAIL_SOURCE = """\
 name: xianyudetail
 title: 闲鱼详情（测试）
@@ -480,3 +502,122 @@ def test_index_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     finally:
         _empty(engine)
         engine.dispose()
+
+
+# -- failures while writing -----------------------------------------------------------------
+class _TearingFile:
+    """A real file that, on its `fail_at`-th write, puts half the bytes on disk and fails."""
+
+    def __init__(self, real, fail_at: int) -> None:  # noqa: ANN001 - an open binary file
+        self.real, self.fail_at, self.writes = real, fail_at, 0
+
+    def write(self, data: bytes) -> int:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            self.real.write(data[:len(data) // 2])
+            self.real.flush()
+            raise OSError(28, "No space left on device")
+        return self.real.write(data)
+
+    def flush(self) -> None:
+        self.real.flush()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_a_failed_write_costs_one_page_and_every_indexed_record_reads_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.warc_capture
+
+    class TearingArchive(WarcArchive):
+        def _open_next(self) -> None:
+            super()._open_next()
+            if self._serial == 1:  # its warcinfo is written: the 7th record tears
+                self._file = _TearingFile(self._file, fail_at=7)
+
+    monkeypatch.setattr(store.warc_capture, "WarcArchive", TearingArchive)
+    engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    writer = CaptureWriter(tmp_path, lambda: engine, source="s", info={"a": "b"})
+    for i in range(12):
+        writer.submit(_capture(i))
+    writer.close()
+    assert writer.errors == 1 and writer.unindexed == 0
+    first, second = writer.files
+    with Session(engine) as session:
+        urls = set(session.scalars(select(WarcRecordRow.page_url)))
+    # 3 pages (response, request) take writes 1-6; the 4th page's response tears.
+    assert urls == {f"http://a.cn/{i}" for i in range(12)} - {"http://a.cn/3"}
+    refs = [ref for url in sorted(urls) for ref in captures_for_url(engine, url, home=tmp_path)]
+    assert len(refs) == 22 and {ref.path for ref in refs} == {first, second}
+    for ref in refs:
+        record, _ = parse(read_record_bytes(ref))
+        assert record.rec_headers.get_header("WARC-Target-URI") == ref.url
+    check = subprocess.run([WARCIO, "check", "-v", str(second)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-2000:]
+    assert warcinfo(second)["a"] == "b"  # the new file starts with its own warcinfo
+
+
+def test_an_index_batch_that_fails_is_retried_then_counted(tmp_path: Path) -> None:
+    """SQLite held by another writer: the batch commits on the retry, or is counted lost."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    open_store(url).dispose()  # the schema
+    impatient = create_engine(url, connect_args={"timeout": 0.05})
+    blocker = create_engine(url).connect()
+
+    def hold() -> None:
+        blocker.exec_driver_sql("BEGIN IMMEDIATE")
+
+    hold()
+    writer = CaptureWriter(tmp_path, lambda: impatient, source="s", info={"a": "b"},
+                           flush_seconds=0)
+    writer.submit(_capture(1))
+    deadline = time.monotonic() + 10
+    while not writer.unindexed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert writer.unindexed == 2 and writer.errors == 1  # retried once, then counted
+    blocker.exec_driver_sql("ROLLBACK")
+    writer.submit(_capture(2))
+    time.sleep(0.3)  # the next batch's first attempt is under way or done
+    hold()
+    time.sleep(0.3)
+    blocker.exec_driver_sql("ROLLBACK")  # released within the retry wait
+    writer.close()
+    blocker.close()
+    with Session(impatient) as session:
+        indexed = set(session.scalars(select(WarcRecordRow.page_url)))
+    assert indexed == {"http://a.cn/2"} and writer.errors == 1 and writer.unindexed == 2
+
+
+def test_a_full_queue_holds_the_producer_back(tmp_path: Path) -> None:
+    """While the writer is stuck (the database lock held), `submit` waits for room."""
+    import threading
+
+    engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    lock = threading.Lock()
+    writer = CaptureWriter(tmp_path, lambda: engine, source="s", info={"a": "b"},
+                           flush_every=1, flush_seconds=60, lock=lock, max_pages=3)
+    lock.acquire()  # the first index flush waits here, so nothing more is taken
+    producer = threading.Thread(target=lambda: [writer.submit(_capture(i)) for i in range(10)])
+    producer.start()
+    time.sleep(1.5)
+    try:
+        assert producer.is_alive() and len(writer._pending) == 3
+    finally:
+        lock.release()
+    producer.join(30)
+    writer.close()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count(func.distinct(WarcRecordRow.page_url)))) == 10
+
+
+def test_the_run_record_says_what_was_captured(forum: Path) -> None:
+    """The capture is closed (off the reactor) before the store closes the run."""
+    with Session(sqlite_engine(forum)) as session:
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        counts = [session.scalar(select(func.count()).select_from(WarcRecordRow)
+                                 .where(WarcRecordRow.run_id == run.id)) for run in runs]
+    for run, indexed in zip(runs, counts, strict=True):
+        assert run.stats["certwatch/warc/records"] == indexed > 300
+        assert run.stats["certwatch/warc/files"] == 1
+        assert "certwatch/errors/warc" not in run.stats and run.stats["certwatch/errors"] == 0

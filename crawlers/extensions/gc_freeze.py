@@ -6,9 +6,11 @@ full collection walked all of them (0.1–0.2 s each, about one per few hundred 
 reactor thread. `gc.freeze()` moves them to the permanent generation, so collections only
 see what the crawl itself allocates.
 
-Nothing is thawed: `gc.unfreeze()` would hand the whole heap back to the oldest generation
-with the collector's bookkeeping reset, and the next full pass would walk it all again, in
-whatever runs next. The first freeze collects first, so start-up garbage is not kept.
+Frozen once per process, at the first spider open, after a full collection: a later
+freeze (a second crawl opening in the same process) would also freeze the running crawls'
+objects, and their garbage, for good. Nothing is thawed: `gc.unfreeze()` would hand the
+whole heap back to the oldest generation with the collector's bookkeeping reset, and the
+next full pass would walk it all again, in whatever runs next.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-_collected = False
+_frozen = False
 
 
 def freeze() -> None:
-    global _collected
-    if not _collected:  # not gc.get_freeze_count(): it walks the frozen list
-        gc.collect()
-        _collected = True
-    gc.freeze()  # cheap: splices lists; later crawlers add what they loaded
+    global _frozen
+    if _frozen:  # not gc.get_freeze_count(): it walks the frozen list
+        return
+    gc.collect()  # start-up garbage is not kept
+    gc.freeze()
+    _frozen = True
 
 
 class GcFreeze:

@@ -5,8 +5,10 @@ decompression, redirects and retries rewrite it: every hop of a redirect chain a
 retried attempt is kept with its peer IP (`WARC-IP-Address`) and, over HTTPS, the server
 certificate. Browser pages are captured from Chromium's own network events, with a stamped
 full-page screenshot and the rendered DOM (`crawlers.browser_capture`). The writing itself
-happens in a background thread (`store.warc_capture.CaptureWriter`). `CERTWATCH_WARC=0`
-switches it off.
+happens in a background thread (`store.warc_capture.CaptureWriter`), closed off the reactor
+thread before the store closes the run record (`CAPTURE_CLOSING`), so the run's stats say
+what was captured and any capture error counts in `certwatch/errors/warc`.
+`CERTWATCH_WARC=0` switches it off.
 """
 
 from __future__ import annotations
@@ -29,12 +31,17 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import Engine
+from twisted.internet import threads
 
 from certwatch import __version__
 from certwatch.config import Config
 from crawlers import browser_capture
-from crawlers.pipelines.store import _db_lock  # one transaction at a time per database
+from crawlers.pipelines.store import (
+    CAPTURE_CLOSING,
+    _db_lock,  # one transaction at a time per database
+)
 from store.clock import utcnow
 from store.db import open_store
 from store.warc import HttpMessage
@@ -87,7 +94,8 @@ class WarcCaptureMiddleware:
             raise NotConfigured
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.close_capture, signal=CAPTURE_CLOSING)
+        crawler.signals.connect(middleware.close_capture, signal=signals.spider_closed)
         return middleware
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -98,17 +106,27 @@ class WarcCaptureMiddleware:
                                     source=self.source, info=self.warcinfo(spider),
                                     lock=_db_lock(self.db_url))
 
-    def spider_closed(self, spider: Spider) -> None:
-        if self.writer is None:
+    async def close_capture(self) -> None:
+        """Write and index what is queued, in a thread (it may take seconds), then report.
+
+        Runs when the store pipeline is about to close the run, or at spider_closed in a
+        crawl without one; whichever comes first does it."""
+        writer, self.writer = self.writer, None
+        if writer is None:
             return
-        self.writer.close()
+        await maybe_deferred_to_future(threads.deferToThread(writer.close))
         stats = self.crawler.stats
-        stats.set_value("certwatch/warc/records", self.writer.records)
-        stats.set_value("certwatch/warc/revisits", self.writer.revisits)
-        stats.set_value("certwatch/warc/bytes", self.writer.bytes)
-        stats.set_value("certwatch/warc/files", len(self.writer.files))
-        if self.writer.errors:
-            stats.set_value("certwatch/warc/errors", self.writer.errors)
+        stats.set_value("certwatch/warc/records", writer.records)
+        stats.set_value("certwatch/warc/revisits", writer.revisits)
+        stats.set_value("certwatch/warc/bytes", writer.bytes)
+        stats.set_value("certwatch/warc/files", len(writer.files))
+        if writer.unindexed:
+            stats.set_value("certwatch/warc/unindexed", writer.unindexed)
+        if writer.errors:
+            stats.inc_value("certwatch/warc/errors", writer.errors)
+        errors = stats.get_value("certwatch/warc/errors", 0)  # + the crawl thread's own
+        if errors:
+            stats.set_value("certwatch/errors/warc", errors)
 
     def warcinfo(self, spider: Spider) -> dict[str, str]:
         settings = self.crawler.settings
@@ -138,6 +156,11 @@ class WarcCaptureMiddleware:
             info["scrapy-playwright"] = _version("scrapy-playwright")
             options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
             info["browser"] = options.get("executable_path") or "playwright chromium"
+            info["browser-capture"] = (
+                "network exchanges as Chromium reported them; bodies arrive decoded, so "
+                "Content-Encoding/Transfer-Encoding are renamed X-Certwatch-Original-* and "
+                "Content-Length is the stored body's (the original in "
+                "X-Certwatch-Original-Content-Length)")
         return info
 
     # -- requests and responses ------------------------------------------------------------

@@ -35,6 +35,10 @@ STORE_FAILED = "store_failed"
 # Stats that mean the run did not see every list page, so absence proves nothing.
 INCOMPLETE_STATS = ("certwatch/errors/nav_pages", "certwatch/trap/dropped",
                     "certwatch/limits/list_pages_dropped")
+# Signal sent, and awaited, when the last page is queued and before the run record is
+# closed: whatever else persists the crawl (the WARC capture) finishes then, off the reactor,
+# so its stats and errors land in the run.
+CAPTURE_CLOSING = object()
 
 
 @functools.cache
@@ -132,6 +136,7 @@ class StorePipeline:
 
     async def close_spider(self, spider: Spider | None = None) -> None:
         """Queue the last flush and wait (off the reactor) until the writer has run it all."""
+        await self.crawler.signals.send_catch_log_async(signal=CAPTURE_CLOSING)
         if self.writer is None:
             return
         try:

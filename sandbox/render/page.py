@@ -15,6 +15,7 @@ TEXT_UTF8 = "text/plain; charset=utf-8"
 EFFECT_NONE = ""
 EFFECT_SLOW = "slow"  # answer after SandboxServer.slow_seconds
 EFFECT_HUGE = "huge"  # stream SandboxServer.huge_bytes of HTML
+EFFECT_GZIP = "gzip"  # gzip-encoded when the client accepts it, as CDNs serve JSON
 EFFECT_RATELIMIT = "ratelimit"  # 429 for the first two requests per path and night
 
 ROBOTS = b"User-agent: *\nDisallow: /admin/\n"

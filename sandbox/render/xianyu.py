@@ -11,7 +11,15 @@ from collections.abc import Sequence
 
 from sandbox.hosts import SITES
 from sandbox.listing import Post
-from sandbox.render.page import JSON_UTF8, SANDBOX_NOTE, Page, Query, esc, html_page
+from sandbox.render.page import (
+    EFFECT_GZIP,
+    JSON_UTF8,
+    SANDBOX_NOTE,
+    Page,
+    Query,
+    esc,
+    html_page,
+)
 
 FEED_LIMIT = 20
 MAX_LIMIT = 50
@@ -172,7 +180,7 @@ class Xianyu:
         chunk = self.encoded[offset : offset + limit]
         has_more = "true" if offset + limit < len(self.encoded) else "false"
         body = b'{"items":[' + b",".join(chunk) + b'],"has_more":' + has_more.encode() + b"}"
-        return Page(200, body, JSON_UTF8)
+        return Page(200, body, JSON_UTF8, effect=EFFECT_GZIP)
 
     def route(self, path: str, query: Query) -> Page:
         if path == "/search":
