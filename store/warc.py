@@ -106,13 +106,19 @@ class WarcArchive:
     # -- files -----------------------------------------------------------------------------
     def _open_next(self) -> None:
         self.close()
-        self._serial += 1
         day = datetime.now(UTC).strftime("%Y-%m-%d")
-        name = f"certwatch-{self.run}-{self.source}-{os.getpid()}-{self._serial:05d}.warc.gz"
-        path = self.root / day / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # "xb": never append to (or clobber) another process's file.
-        self._file = open(path, "xb")  # noqa: SIM115 - held open across records
+        (self.root / day).mkdir(parents=True, exist_ok=True)
+        while True:
+            self._serial += 1
+            name = f"certwatch-{self.run}-{self.source}-{os.getpid()}-{self._serial:05d}.warc.gz"
+            path = self.root / day / name
+            try:
+                # "xb": never append to (or clobber) another file. The same name can exist
+                # when a store was recreated (run ids restart) in a process with the same pid.
+                self._file = open(path, "xb")  # noqa: SIM115 - held open across records
+                break
+            except FileExistsError:
+                continue
         self._offset = 0  # tracked here: tell() on a flushed file is a system call
         self._path = path
         self.files.append(path)

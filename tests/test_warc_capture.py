@@ -472,6 +472,22 @@ def test_a_truncated_file_still_reads_up_to_the_tear(tmp_path: Path) -> None:
         gzip.decompress(torn[written[3].offset:])
 
 
+
+def test_a_recreated_store_never_collides_with_earlier_files(tmp_path: Path) -> None:
+    # A fresh database restarts run ids; in the same process the file names would repeat.
+    first = WarcArchive(tmp_path, run=1, source="s", info={"a": "b"})
+    one = first.write_response("http://a.cn/1", _capture(1).exchanges[0].response,
+                               date=datetime.now(UTC))
+    first.close()
+    again = WarcArchive(tmp_path, run=1, source="s", info={"a": "b"})
+    two = again.write_response("http://a.cn/2", _capture(2).exchanges[0].response,
+                               date=datetime.now(UTC))
+    again.close()
+    assert one.path != two.path
+    for record in (one, two):
+        data = record.path.read_bytes()
+        parse(data[record.offset:record.offset + record.length])
+
 PG_TABLES = ("warc_records", "reviews", "listing_contacts", "contacts", "listing_events",
              "listing_versions", "listings", "fetched_pages", "crawl_runs", "sources")
 
