@@ -41,7 +41,6 @@ bench: install
 	$(BIN)/python bench/crawl.py --rounds 7
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/evidence.py
-	$(BIN)/python bench/evidence_capture.py --rounds 9
 	$(BIN)/python bench/domains.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/review.py

@@ -10,6 +10,10 @@ fresh CLI process as a user runs it. The
 baseline, run in the same process on the same WARC files, is py-wacz's own `wacz create`
 (index + pages + datapackage, no evidence). Also shown: where the time goes (Chromium start
 and one PDF, `wacz validate -f`) and `certwatch evidence verify`.
+
+Then the capture half of the issue's benchmark, crawl pages/s with WARC capture on vs off,
+runs as `bench/evidence_capture.py` in a child process (it installs Twisted's reactor, which
+a process can do once); `--capture-rounds 0` skips it.
 """
 
 from __future__ import annotations
@@ -121,8 +125,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-tsa", action="store_true", help="export without a timestamp")
+    parser.add_argument("--capture-rounds", type=int, default=9,
+                        help="rounds of the WARC on/off crawl benchmark (0: skip it)")
     args = parser.parse_args()
     bench_packet(args.rounds, tsa=not args.no_tsa)
+    if args.capture_rounds > 0:
+        print("\ncrawl pages/s with WARC capture on vs off (bench/evidence_capture.py)")
+        subprocess.run([sys.executable, str(REPO / "bench" / "evidence_capture.py"),
+                        "--rounds", str(args.capture_rounds)], check=True)
 
 
 if __name__ == "__main__":
