@@ -87,6 +87,9 @@ class ListingsSpider(scrapy.Spider):
         meta: dict[str, Any] = {"certwatch_kind": "detail", "certwatch_key": key}
         if self.config.browser:
             meta["playwright"] = True
+            # Detail pages have no actions to wait on; a script-rendered one fills itself in
+            # after "load" (a fetch of its own), so wait until its network goes quiet.
+            meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
         # Details first: they finish listings already discovered before more lists open.
         return scrapy.Request(url, callback=self._on_detail, errback=self._on_error,
                               meta=meta, priority=10)
