@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +71,12 @@ def make_engine(db_url: str) -> Engine:
             "(check CERTWATCH_DB_URL and that the server is running)"
         ) from None
     return engine
+
+
+@functools.cache
+def write_lock(db_url: str) -> threading.Lock:
+    """One write transaction at a time per database, across the writer threads of a process."""
+    return threading.Lock()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

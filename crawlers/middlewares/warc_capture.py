@@ -34,9 +34,8 @@ from sqlalchemy import Engine
 from certwatch import __version__
 from certwatch.config import Config
 from crawlers import browser_capture
-from crawlers.pipelines.store import _db_lock  # one transaction at a time per database
 from store.clock import utcnow
-from store.db import open_store
+from store.db import open_store, write_lock
 from store.warc import HttpMessage
 from store.warc_capture import CaptureWriter, Exchange, PageCapture
 
@@ -96,7 +95,7 @@ class WarcCaptureMiddleware:
         self.source = config.name if config is not None else spider.name
         self.writer = CaptureWriter(self.home, functools.partial(_engine, self.db_url),
                                     source=self.source, info=self.warcinfo(spider),
-                                    lock=_db_lock(self.db_url))
+                                    lock=write_lock(self.db_url))
 
     def spider_closed(self, spider: Spider) -> None:
         if self.writer is None:
