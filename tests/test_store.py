@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import multiprocessing
+import secrets
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from store.bodies import BodyStore
 from store.db import make_engine, needs_upgrade, open_store, upgrade
 from store.errors import StoreUnavailable
+from store.evidence_models import WarcRecordRow
 from store.models import CrawlRun, FetchedPage, Listing, ListingEvent, ListingVersion
 from store.recorder import ListingData, PageData, RunRecorder, sweep_stale_runs
+from store.warc_index import captures_for_url
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
@@ -260,3 +264,23 @@ def test_two_processes_open_a_fresh_sqlite_store_at_once(tmp_path: Path) -> None
     engine = make_engine(url)
     assert not needs_upgrade(engine)
     assert set(inspect(engine).get_table_names()) >= NEW_TABLES
+
+
+@pytest.mark.postgres
+def test_warc_index_takes_and_finds_very_long_urls_on_postgres(postgres_url: str) -> None:
+    # Random hex does not compress: a btree entry on the URL itself would exceed PG's limit.
+    url = "http://zlaq-mohurd.cn/cx?" + secrets.token_hex(2500)
+    assert len(url) > 5000
+    engine = open_store(postgres_url)
+    capture = uuid.uuid4().hex
+    row = {"run_id": None, "source": "hunt", "capture_id": capture, "page_kind": "detail",
+           "role": "page", "page_url": url, "url": url, "target_uri": url,
+           "listing_key": None, "referrer": url, "record_type": "response",
+           "warc_record_id": f"<urn:uuid:{uuid.uuid4()}>", "path": "warc/x.warc.gz",
+           "offset": 0, "length": 10, "payload_sha256": None, "record_sha256": "0" * 64,
+           "captured_at": T0}
+    with engine.begin() as conn:
+        conn.execute(insert(WarcRecordRow.__table__), [row])
+    refs = captures_for_url(engine, url, home=Path("/nonexistent"))
+    assert [(r.url, r.page_url) for r in refs] == [(url, url)]
+    assert captures_for_url(engine, url[:-1], home=Path("/nonexistent")) == []
