@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text
@@ -18,7 +19,8 @@ def url_digest(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _digest_of(column: str):  # noqa: ANN202 - an SQLAlchemy column default
+def _digest_of(column: str) -> Callable[[DefaultExecutionContext], str]:
+    """A column default: the digest of another column of the row being inserted."""
     def default(context: DefaultExecutionContext) -> str:
         return url_digest(context.get_current_parameters()[column])
     return default

@@ -343,7 +343,9 @@ class RunRecorder:
         if batch.reappeared:
             session.execute(update(Listing).where(Listing.id.in_(batch.reappeared))
                             .values(removed=False, removed_at=None))
-        for (known, item, chash), analysis in zip(changed, batch.changed_analyses, strict=True):
+        # Row locks in id order, like every writer here: rival workers cannot deadlock.
+        for (known, item, chash), analysis in sorted(
+                zip(changed, batch.changed_analyses, strict=True), key=lambda c: c[0][0].id):
             versions.append((known, item, chash))
             session.execute(update(Listing).where(Listing.id == known.id).values(
                 url=item.url, title=item.title, text=item.text, fields=item.fields,
@@ -448,7 +450,7 @@ class RunRecorder:
         missing = [k for k in wanted if k not in ids]
         if missing:
             rows = [{"key": k, "kind": wanted[k]["kind"], "value": wanted[k]["value"],
-                     "first_seen": now} for k in missing]
+                     "first_seen": now} for k in sorted(missing)]  # lock order: no deadlock
             session.execute(insert_ignoring(session, Contact, ("key",)), rows)
             # Re-read: a concurrent worker may have inserted some of these keys first.
             ids.update(session.execute(
