@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, delete, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -227,6 +227,9 @@ def test_nightly_as_a_worker_waits_for_the_batch(nights: dict, sandbox: str, red
     assert not list(redis_server.scan_iter(match=prefix + ":*"))
 
 
+SOURCE_RACE = "version-race"
+
+
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_two_recorders_both_seeing_a_change_keep_both_versions(
@@ -242,11 +245,11 @@ def test_two_recorders_both_seeing_a_change_keep_both_versions(
         return ListingData(key=key, url=f"http://x/{key}", title="一建挂证", text=text,
                            seen_at=now)
 
-    seed = RunRecorder(engine, bodies, "jobs58", batch="b")
+    seed = RunRecorder(engine, bodies, SOURCE_RACE, batch="b")
     seed.start()
     seed.add_listing(ad("社保不限"))
     seed.flush()
-    first, second = (RunRecorder(engine, bodies, "jobs58", batch="b") for _ in range(2))
+    first, second = (RunRecorder(engine, bodies, SOURCE_RACE, batch="b") for _ in range(2))
     first.start()
     second.start()  # both know the listing at version 1
     first.add_listing(ad("社保不限，急"))
@@ -257,4 +260,14 @@ def test_two_recorders_both_seeing_a_change_keep_both_versions(
         rows = session.execute(
             select(ListingVersion.version, ListingVersion.text).join(Listing)
             .where(Listing.key == key).order_by(ListingVersion.version)).all()
+    for recorder in (seed, first, second):  # the PostgreSQL database is shared: leave it clean
+        recorder.finish(status="finished", close_reason="finished", complete=False, stats={})
+    with engine.begin() as conn:
+        source_id = conn.scalar(select(Source.id).where(Source.name == SOURCE_RACE))
+        listing_ids = select(Listing.id).where(Listing.source_id == source_id)
+        for model in (ListingEvent, ListingVersion):
+            conn.execute(delete(model).where(model.listing_id.in_(listing_ids)))
+        for model in (Listing, CrawlRun):
+            conn.execute(delete(model).where(model.source_id == source_id))
+        conn.execute(delete(Source).where(Source.id == source_id))
     assert rows == [(1, "社保不限"), (2, "社保不限，急"), (3, "社保不限，价高")]
