@@ -32,7 +32,9 @@ def _tail(text: str, lines: int = 8) -> list[str]:
 @dataclass
 class HuntResult:
     outcome: StepOutcome
-    lookalikes: list[str] = field(default_factory=list)  # domains judged lookalike tonight
+    # Tonight's lookalike sites whose page was captured: only those can go into a packet
+    # (a name-only verdict has nothing to export; the digest lists it all the same).
+    lookalikes: list[str] = field(default_factory=list)
 
 
 def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch: bool = True,
@@ -61,7 +63,8 @@ def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch
              for v in found]
     what = (f"已完成（{len(feeds)} 个域名源）" if feeds else "已完成（仅内置来源）") + \
         f"，发现仿冒网站 {len(found)} 个"
-    return HuntResult(StepOutcome(name, "done", what, lines), [v["domain"] for v in found])
+    return HuntResult(StepOutcome(name, "done", what, lines),
+                      [v["domain"] for v in found if v["captured"]])
 
 
 _CANARY = {"valid": "虚构证书号被称有效", "not_found": "查无", "unclear": "不明",
@@ -79,15 +82,15 @@ def lookalikes_since(config: Config, since: datetime) -> list[dict]:
     with Session(open_store(config.db_url)) as session:
         rows = session.execute(
             select(LookalikeCandidate.domain, LookalikeVerdict.score, LookalikeVerdict.imitates,
-                   LookalikeCapture.canary_result)
+                   LookalikeCapture.canary_result, LookalikeCapture.id)
             .join(LookalikeCandidate, LookalikeCandidate.id == LookalikeVerdict.candidate_id)
             .outerjoin(LookalikeCapture, LookalikeCapture.id == LookalikeVerdict.capture_id)
             .where(LookalikeVerdict.decided_at >= since, LookalikeVerdict.label == "lookalike")
             .order_by(LookalikeVerdict.score.desc(), LookalikeCandidate.domain)).all()
     best: dict[str, dict] = {}
-    for domain, score, imitates, canary in rows:
+    for domain, score, imitates, canary, capture_id in rows:
         best.setdefault(domain, {"domain": domain, "score": score, "imitates": imitates,
-                                 "canary": canary})
+                                 "canary": canary, "captured": capture_id is not None})
     return list(best.values())
 
 
