@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from certwatch import __version__
+from certwatch.arguments import positive
 from certwatch.config import Config
 from certwatch.errors import UserError
 from certwatch.sandbox_proc import SandboxError
@@ -281,18 +282,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_sandbox_serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8800, help="0 picks a free port")
-    serve.add_argument("--night", type=_positive, default=1)
+    serve.add_argument("--night", type=positive, default=1)
     serve.add_argument("--seed", type=int, default=None)
     truth = sandbox_sub.add_parser(
         "truth", help="print the sandbox's ground truth as labelled JSONL (for evaluate)")
     truth.set_defaults(func=cmd_sandbox_truth)
-    truth.add_argument("--night", type=_positive, default=1)
+    truth.add_argument("--night", type=positive, default=1)
     truth.add_argument("--seed", type=int, default=None)
 
     crawl = add("crawl", cmd_crawl, "crawl sources into the store")
     crawl.add_argument("--source", action="append", metavar="NAME",
                        help="source to crawl (repeatable; default: every enabled source)")
-    crawl.add_argument("--night", type=_positive, default=None,
+    crawl.add_argument("--night", type=positive, default=None,
                        help="sandbox night to crawl (the sandbox web changes between nights)")
     crawl.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -304,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--removed", action="store_true", help="only removed listings")
     state.add_argument("--live", action="store_true", help="only listings still online")
     listings.add_argument("--since", metavar="DATE", help="last seen on or after DATE")
-    listings.add_argument("--limit", type=_positive, default=None)
+    listings.add_argument("--limit", type=positive, default=None)
     listings.add_argument("--label", action="append",
                           choices=("guazheng", "fake_cert", "exam_fraud", "benign"))
     listings.add_argument("--min-score", type=float, default=None, metavar="S",
@@ -340,14 +341,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from certwatch.arguments import positive
 from certwatch.config import Config
 from certwatch.errors import UserError
 
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            "lines (repeatable)")
     hunt.add_argument("--no-fetch", action="store_true",
                       help="resolve and score names only; do not open any page")
-    hunt.add_argument("--limit", type=_positive, default=None, metavar="N",
+    hunt.add_argument("--limit", type=positive, default=None, metavar="N",
                       help="check at most N candidates (feed and listing names first, then "
                            "permutations by name score)")
     hunt.add_argument("--no-listings", action="store_true",
@@ -165,13 +166,3 @@ def render(report) -> str:  # noqa: ANN001 - classifiers.lookalike.hunt.HuntRepo
     if report.problems:
         lines.append(f"feed lines skipped: {len(report.problems)} (first: {report.problems[0]})")
     return "\n".join(lines)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value

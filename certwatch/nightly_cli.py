@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
+from certwatch.arguments import positive
 from certwatch.config import Config
 from certwatch.errors import UserError
 
@@ -41,12 +42,6 @@ def _when(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _positive(text: str) -> int:
-    from certwatch.cli import _positive as positive
-
-    return positive(text)
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     nightly = sub.add_parser(
         "nightly", help="crawl, hunt, diff against the previous night, write and send the digest",
@@ -54,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     nightly.set_defaults(func=cmd_nightly)
     nightly.add_argument("--source", action="append", metavar="NAME",
                          help="crawl only this source (repeatable; default: config, else all)")
-    nightly.add_argument("--night", type=_positive, default=None,
+    nightly.add_argument("--night", type=positive, default=None,
                          help="sandbox night to crawl (default: config `night`)")
     nightly.add_argument("--scheduled-for", metavar="TIME", help=argparse.SUPPRESS)
 
@@ -62,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "schedule", help="run the nightly on the cron expression from the config, for ever",
         description="Run `certwatch nightly` at every slot of `schedule` in certwatch.yaml.")
     schedule.set_defaults(func=cmd_schedule)
-    schedule.add_argument("--max-runs", type=_positive, default=None, metavar="N",
+    schedule.add_argument("--max-runs", type=positive, default=None, metavar="N",
                           help="stop after N nightly runs (default: never)")
     schedule.add_argument("--no-catch-up", action="store_true",
                           help="do not run a slot missed during downtime at start-up "

@@ -1,13 +1,11 @@
-"""The nightly's optional steps, run through their stable CLI contracts in child processes:
+"""The nightly's hunt and evidence steps, run through their CLI contracts in child processes:
 lookalike hunting (`certwatch hunt --feed FILE …`) and evidence packets
-(`certwatch evidence export ID … --out DIR --case NAME`).
-
-Either is reported as not installed while its command is absent, never simulated.
+(`certwatch evidence export ID … --out DIR --case NAME`), so a crash in either cannot take
+the nightly down with it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -19,24 +17,6 @@ from pathlib import Path
 from certwatch.config import Config
 from certwatch.digest import StepOutcome
 from certwatch.nightly_diff import DiffItem
-
-HUNT_COMMAND = ("hunt",)
-EVIDENCE_COMMAND = ("evidence", "export")
-
-
-def installed(command: tuple[str, ...]) -> bool:
-    """Whether the CLI has this (sub)command: the contract these steps run through."""
-    import argparse
-
-    from certwatch.cli import build_parser
-
-    parser: argparse.ArgumentParser | None = build_parser()
-    for name in command:
-        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-        parser = subs[0].choices.get(name) if subs else None
-        if parser is None:
-            return False
-    return True
 
 
 def _run(config: Config, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -52,7 +32,9 @@ def _tail(text: str, lines: int = 8) -> list[str]:
 @dataclass
 class HuntResult:
     outcome: StepOutcome
-    lookalikes: list[str] = field(default_factory=list)  # domains judged lookalike tonight
+    # Tonight's lookalike sites whose page was captured: only those can go into a packet
+    # (a name-only verdict has nothing to export; the digest lists it all the same).
+    lookalikes: list[str] = field(default_factory=list)
 
 
 def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch: bool = True,
@@ -61,9 +43,6 @@ def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch
     name = "仿冒网站排查"
     if not enabled:
         return HuntResult(StepOutcome(name, "skipped", "已在配置中关闭（hunt.enabled: false）"))
-    if not installed(HUNT_COMMAND):
-        return HuntResult(StepOutcome(name, "not_installed",
-                                      "未安装（certwatch hunt 尚不可用），本步跳过"))
     missing = [str(f) for f in feeds if not f.is_file()]
     if missing:
         return HuntResult(StepOutcome(name, "failed", f"域名源文件不存在：{', '.join(missing)}"))
@@ -90,13 +69,6 @@ def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch
                       [v["domain"] for v in found if v["captured"]])
 
 
-def _module_present(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 _CANARY = {"valid": "虚构证书号被称有效", "not_found": "查无", "unclear": "不明",
            "no_form": "无查询表单", "failed": "失败"}
 
@@ -112,7 +84,7 @@ def lookalikes_since(config: Config, since: datetime) -> list[dict]:
     with Session(open_store(config.db_url)) as session:
         rows = session.execute(
             select(LookalikeCandidate.domain, LookalikeVerdict.score, LookalikeVerdict.imitates,
-                   LookalikeCapture.canary_result, LookalikeVerdict.capture_id)
+                   LookalikeCapture.canary_result, LookalikeCapture.id)
             .join(LookalikeCandidate, LookalikeCandidate.id == LookalikeVerdict.candidate_id)
             .outerjoin(LookalikeCapture, LookalikeCapture.id == LookalikeVerdict.capture_id)
             .where(LookalikeVerdict.decided_at >= since, LookalikeVerdict.label == "lookalike")
@@ -132,21 +104,12 @@ def evidence_step(config: Config, hits: list[DiffItem], threshold: float | None,
     if threshold is None:
         return StepOutcome(name, "skipped", "未配置（evidence.threshold），本步跳过")
     chosen = sorted((h for h in hits if h.risky(threshold)), key=lambda h: (-(h.score or 0), h.id))
-    # Site packets need the evidence module's lookalike part; until it lands, list them.
-    site_ok = _module_present("reports.evidence.site_source")
-    ids = [str(h.id) for h in chosen[:limit]] + [f"site:{d}" for d in sites[:limit] if site_ok]
+    ids = [str(h.id) for h in chosen[:limit]] + [f"site:{d}" for d in sites[:limit]]
     if not ids:
         return StepOutcome(name, "skipped", f"没有风险分 ≥ {threshold} 的新增信息或仿冒网站")
     left = [f"#{h.id}" for h in chosen[limit:]]
     rest = [f"另有 {len(left)} 条超出单次上限 {limit}，未导出：{' '.join(left[:30])}"] \
         if left else []
-    if sites and not site_ok:
-        rest.append("仿冒网站暂不能导出证据包（证据模块尚不支持网站）：" + "、".join(sites[:20]))
-    if not installed(EVIDENCE_COMMAND):
-        return StepOutcome(name, "not_installed",
-                           f"未安装（certwatch evidence 尚不可用）；{len(ids)} 项待导出：" +
-                           " ".join(i if i.startswith("site:") else f"#{i}" for i in ids[:20]),
-                           rest)
     out = config.reports_dir / "evidence" / case
     out.mkdir(parents=True, exist_ok=True)
     args = ["evidence", "export", *ids, "--out", str(out), "--case", case,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +73,12 @@ def make_engine(db_url: str) -> Engine:
     return engine
 
 
+@functools.cache
+def write_lock(db_url: str) -> threading.Lock:
+    """One write transaction at a time per database, across the writer threads of a process."""
+    return threading.Lock()
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -106,8 +115,9 @@ def open_store(db_url: str) -> Engine:
 @contextlib.contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
     """Serialise migrations of processes starting together (distributed crawl workers)."""
-    if engine.dialect.name != "postgresql":
-        yield  # SQLite: one writer at a time anyway
+    if engine.dialect.name == "sqlite":
+        with _sqlite_migration_lock(engine.url.database):
+            yield
         return
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
@@ -115,3 +125,14 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             yield
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+
+
+@contextlib.contextmanager
+def _sqlite_migration_lock(database: str | None) -> Iterator[None]:
+    """An exclusive flock on `<db file>.migrate.lock`; in-memory databases have no rivals."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)  # released when the file closes
+        yield

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base
+
+
+def url_digest(url: str) -> str:
+    """What URLs are indexed and looked up by: a btree entry on PostgreSQL must stay under
+    ~2.7 KB, and captured URLs (tracking query strings, data: links) can be far longer."""
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _digest_of(column: str) -> Callable[[DefaultExecutionContext], str]:
+    """A column default: the digest of another column of the row being inserted."""
+    def default(context: DefaultExecutionContext) -> str:
+        return url_digest(context.get_current_parameters()[column])
+    return default
 
 
 class WarcRecordRow(Base):
@@ -23,7 +39,7 @@ class WarcRecordRow(Base):
     __tablename__ = "warc_records"
     __table_args__ = (
         Index("ix_warc_records_source_key", "source", "listing_key"),
-        Index("ix_warc_records_run_page", "run_id", "page_url"),
+        Index("ix_warc_records_run_page", "run_id", "page_url_sha256"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +51,11 @@ class WarcRecordRow(Base):
     page_kind: Mapped[str] = mapped_column(String(20), default="")
     role: Mapped[str] = mapped_column(String(20), default="page")
     page_url: Mapped[str] = mapped_column(Text)
-    url: Mapped[str] = mapped_column(Text, index=True)
+    url: Mapped[str] = mapped_column(Text)
+    # url_digest() of the two URLs above, filled in on insert: the indexed lookup keys.
+    page_url_sha256: Mapped[str] = mapped_column(String(64), index=True,
+                                                 default=_digest_of("page_url"))
+    url_sha256: Mapped[str] = mapped_column(String(64), index=True, default=_digest_of("url"))
     target_uri: Mapped[str] = mapped_column(Text)
     listing_key: Mapped[str | None] = mapped_column(String(500))
     referrer: Mapped[str | None] = mapped_column(Text)

@@ -81,6 +81,21 @@ class _Known:
 
 
 @dataclass
+class _Batch:
+    """One flush's listings, split against `_known` and scored before the write lock."""
+    new: dict[str, tuple[ListingData, str]] = field(default_factory=dict)
+    changed: list[tuple[_Known, ListingData, str]] = field(default_factory=list)
+    reappeared: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    new_analyses: list[dict[str, Any]] = field(default_factory=list)
+    changed_analyses: list[dict[str, Any]] = field(default_factory=list)
+
+
+_VERSION_RETRIES = 5  # each retry means yet another worker stored a version meanwhile
+
+
+@dataclass
 class RunCounts:
     pages: int = 0
     page_errors: int = 0
@@ -271,21 +286,23 @@ class RunRecorder:
             return
         pages, listings = self._pages, self._listings
         self._pages, self._listings = [], []
+        # Split and score outside the process-wide lock: scoring is the slow part, and the
+        # split only reads this recorder's in-memory `_known`.
+        batch = self._split(listings) if listings else None
         with self.lock, Session(self.engine) as session, session.begin():
             if pages:
                 session.execute(insert(FetchedPage), pages)
-            if listings:
-                self._store_listings(session, listings)
+            if batch is not None:
+                self._write(session, batch)
 
     # -- internals -------------------------------------------------------------------------
-    def _store_listings(self, session: Session, items: list[ListingData]) -> None:
-        """Sort a batch into new / changed / unchanged and write each group in bulk."""
-        new: dict[str, tuple[ListingData, str]] = {}
-        changed: list[tuple[_Known, ListingData, str]] = []
-        versions: list[tuple[_Known, ListingData, str]] = []
-        events: list[dict[str, Any]] = []
-        unchanged: list[int] = []
-        lost: list[ListingData] = []
+    def _split(self, items: list[ListingData],
+               scored: dict[str, dict[str, Any]] | None = None) -> _Batch:
+        """Sort a batch into new / changed / unchanged and score what is new or changed.
+
+        `scored`: verdicts already computed for these items (adopting a rival's rows).
+        """
+        batch = _Batch()
         for item in items:
             chash = item.content_hash()
             if self._stored_this_run.get(item.key) == chash:
@@ -294,71 +311,112 @@ class RunRecorder:
             self.counts.listings += 1
             known = self._known.get(item.key)
             if known is None:
-                new[item.key] = (item, chash)
+                batch.new[item.key] = (item, chash)
                 continue
             if known.removed:
-                events.append(self._event(known.id, "reappeared", item.seen_at))
+                batch.events.append(self._event(known.id, "reappeared", item.seen_at))
                 self.counts.reappeared += 1
                 known.removed = False
-                session.execute(update(Listing).where(Listing.id == known.id)
-                                .values(removed=False, removed_at=None))
+                batch.reappeared.append(known.id)
             if known.content_hash == chash:
                 self.counts.unchanged += 1
-                unchanged.append(known.id)
+                batch.unchanged.append(known.id)
                 continue
             known.content_hash = chash
-            changed.append((known, item, chash))
-            events.append(self._event(known.id, "changed", item.seen_at))
+            batch.changed.append((known, item, chash))
+            batch.events.append(self._event(known.id, "changed", item.seen_at))
             self.counts.changed += 1
         # Only new and changed content is scored: an unchanged ad keeps its verdict.
-        analyses = self._analyse([item for item, _ in new.values()]
-                                 + [item for _, item, _ in changed])
-        new_analyses, changed_analyses = analyses[:len(new)], analyses[len(new):]
-        for (known, item, chash), analysis in zip(changed, changed_analyses, strict=True):
+        fresh = [item for item, _ in batch.new.values()] + [item for _, item, _ in batch.changed]
+        analyses = (self._analyse(fresh) if scored is None
+                    else [scored[item.key] for item in fresh])
+        batch.new_analyses = analyses[:len(batch.new)]
+        batch.changed_analyses = analyses[len(batch.new):]
+        return batch
+
+    def _write(self, session: Session, batch: _Batch) -> None:
+        """Write a split batch in bulk, inside the caller's transaction."""
+        new, new_analyses, changed = batch.new, batch.new_analyses, batch.changed
+        versions: list[tuple[_Known, ListingData, str]] = []
+        lost: list[ListingData] = []
+        lost_scored: dict[str, dict[str, Any]] = {}
+        if batch.reappeared:
+            session.execute(update(Listing).where(Listing.id.in_(batch.reappeared))
+                            .values(removed=False, removed_at=None))
+        # Row locks in id order, like every writer here: rival workers cannot deadlock.
+        for (known, item, chash), analysis in sorted(
+                zip(changed, batch.changed_analyses, strict=True), key=lambda c: c[0][0].id):
             versions.append((known, item, chash))
             session.execute(update(Listing).where(Listing.id == known.id).values(
                 url=item.url, title=item.title, text=item.text, fields=item.fields,
                 posted=item.posted, content_hash=chash, page_hash=item.page_hash,
                 last_seen=item.seen_at, last_run_id=self.run_id, **_verdict(analysis)))
         if new:
-            rows = [{
+            # Sorted by key: concurrent workers then take row locks in one order (no deadlock).
+            rows = sorted(({
                 "source_id": self.source_id, "key": item.key, "url": item.url,
                 "title": item.title, "text": item.text, "fields": item.fields,
                 "posted": item.posted, "content_hash": chash, "page_hash": item.page_hash,
                 "first_seen": item.seen_at, "last_seen": item.seen_at,
                 "first_run_id": self.run_id, "last_run_id": self.run_id, "removed": False,
                 **_verdict(analysis),
-            } for (item, chash), analysis in zip(new.values(), new_analyses, strict=True)]
+            } for (item, chash), analysis in zip(new.values(), new_analyses, strict=True)),
+                key=lambda row: row["key"])
             inserted = dict(session.execute(
                 insert_ignoring(session, Listing, ("source_id", "key"))
                 .returning(Listing.key, Listing.id), rows).all())
             if len(inserted) < len(new):  # another distributed worker stored some first
+                analysed = dict(zip(new, new_analyses, strict=True))
                 lost = [new[key][0] for key in new if key not in inserted]
-                kept = [(k, v, a) for (k, v), a in zip(new.items(), new_analyses, strict=True)
-                        if k in inserted]
-                new = {k: v for k, v, _ in kept}
-                new_analyses = [a for _, _, a in kept]
+                lost_scored = {item.key: analysed[item.key] for item in lost}
+                new = {k: v for k, v in new.items() if k in inserted}
+                new_analyses = [analysed[k] for k in new]
             for key, (item, chash) in new.items():
                 listing_id = inserted[key]
                 known = self._known[key] = _Known(listing_id, chash, False, 0)
                 versions.append((known, item, chash))
-                events.append(self._event(listing_id, "new", item.seen_at))
+                batch.events.append(self._event(listing_id, "new", item.seen_at))
             self.counts.new += len(new)
         if versions:
-            session.execute(insert(ListingVersion), [
-                self._version(known, item, chash) for known, item, chash in versions])
+            self._insert_versions(session, versions)
             listing_ids = [known.id for known, _, _ in changed] + [
                 self._known[key].id for key in new]
-            self._link_contacts(session, listing_ids, changed_analyses + new_analyses)
-        if events:
-            session.execute(insert(ListingEvent), events)
-        if unchanged:
-            session.execute(update(Listing).where(Listing.id.in_(unchanged))
+            self._link_contacts(session, listing_ids, batch.changed_analyses + new_analyses)
+        if batch.events:
+            session.execute(insert(ListingEvent), batch.events)
+        if batch.unchanged:
+            session.execute(update(Listing).where(Listing.id.in_(sorted(batch.unchanged)))
                             .values(last_seen=utcnow(), last_run_id=self.run_id))
         if lost:
-            self._adopt(session, lost)
+            self._adopt(session, lost, lost_scored)
 
-    def _adopt(self, session: Session, items: list[ListingData]) -> None:
+    def _insert_versions(self, session: Session,
+                         versions: list[tuple[_Known, ListingData, str]]) -> None:
+        """Append versions; a number a concurrent worker took first moves to the next free one.
+
+        Two distributed workers that both saw an ad change both hold version N in memory:
+        ON CONFLICT DO NOTHING, re-read the highest stored number, and retry the losers.
+        """
+        pending = sorted(versions, key=lambda v: v[0].id)
+        for _ in range(_VERSION_RETRIES):
+            rows = [self._version(known, item, chash) for known, item, chash in pending]
+            stored = set(session.execute(
+                insert_ignoring(session, ListingVersion, ("listing_id", "version"))
+                .returning(ListingVersion.listing_id, ListingVersion.version), rows).all())
+            pending = [v for v, row in zip(pending, rows, strict=True)
+                       if (row["listing_id"], row["version"]) not in stored]
+            if not pending:
+                return
+            latest = dict(session.execute(
+                select(ListingVersion.listing_id, func.max(ListingVersion.version))
+                .where(ListingVersion.listing_id.in_({known.id for known, _, _ in pending}))
+                .group_by(ListingVersion.listing_id)).all())
+            for known, _, _ in pending:
+                known.version = latest.get(known.id, known.version)
+        raise RuntimeError(f"listing versions still contended after {_VERSION_RETRIES} tries")
+
+    def _adopt(self, session: Session, items: list[ListingData],
+               scored: dict[str, dict[str, Any]]) -> None:
         """Listings a concurrent worker inserted first: store them as known ones."""
         keys = [item.key for item in items]
         rows = session.execute(
@@ -373,7 +431,7 @@ class RunRecorder:
         for item in items:
             self._stored_this_run.pop(item.key, None)
             self.counts.listings -= 1
-        self._store_listings(session, items)
+        self._write(session, self._split(items, scored))
 
     def _analyse(self, items: list[ListingData]) -> list[dict[str, Any]]:
         if self.scorer is None or not items:
@@ -392,7 +450,7 @@ class RunRecorder:
         missing = [k for k in wanted if k not in ids]
         if missing:
             rows = [{"key": k, "kind": wanted[k]["kind"], "value": wanted[k]["value"],
-                     "first_seen": now} for k in missing]
+                     "first_seen": now} for k in sorted(missing)]  # lock order: no deadlock
             session.execute(insert_ignoring(session, Contact, ("key",)), rows)
             # Re-read: a concurrent worker may have inserted some of these keys first.
             ids.update(session.execute(

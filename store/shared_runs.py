@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from store.clock import utcnow
 from store.models import CrawlRun, Listing, ListingEvent, Source
 
-# Stats that mean a worker did not see every list page it was given (as in the pipeline).
+# Stats that mean a run (or a worker) did not see every list page, so absence proves nothing;
+# the crawl pipeline judges single runs by the same list.
 INCOMPLETE_STATS = ("certwatch/errors/nav_pages", "certwatch/trap/dropped",
                     "certwatch/limits/list_pages_dropped")
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Engine, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from store.clock import as_utc
 from store.errors import StoreError
-from store.evidence_models import WarcRecordRow
+from store.evidence_models import WarcRecordRow, url_digest
 from store.models import Listing, ListingVersion, Source
 
 
@@ -66,6 +66,12 @@ def _default_home() -> Path:
     from certwatch.config import Config
 
     return Config.from_env().home
+
+
+def _url_is(column: InstrumentedAttribute[str], url: str) -> ColumnElement[bool]:
+    """`column == url` through the indexed digest column (`url` -> `url_sha256`)."""
+    digest = getattr(WarcRecordRow, f"{column.key}_sha256")
+    return and_(digest == url_digest(url), column == url)
 
 
 def _ref(row: WarcRecordRow, home: Path, original: WarcRef | None = None) -> WarcRef:
@@ -124,13 +130,14 @@ def captures_for_listing(engine: Engine, listing_id: int,
         seeds = session.scalars(select(WarcRecordRow).where(
             WarcRecordRow.source == source,
             WarcRecordRow.role.in_(("page", "dom")),
-            or_(WarcRecordRow.listing_key == listing.key, WarcRecordRow.url == listing.url,
+            or_(WarcRecordRow.listing_key == listing.key, _url_is(WarcRecordRow.url, listing.url),
                 WarcRecordRow.payload_sha256.in_(sorted(hashes))))).all()
         capture_ids = {row.capture_id for row in seeds}
         # The list page each detail capture was reached from, in the same run.
         for run_id, referrer in {(r.run_id, r.referrer) for r in seeds if r.referrer}:
             capture_ids.update(session.scalars(select(WarcRecordRow.capture_id).where(
-                WarcRecordRow.run_id == run_id, WarcRecordRow.page_url == referrer,
+                WarcRecordRow.run_id == run_id,
+                _url_is(WarcRecordRow.page_url, referrer),
                 WarcRecordRow.source == source)))
         return _refs(session, _captures(session, capture_ids), home)
 
@@ -140,7 +147,7 @@ def captures_for_url(engine: Engine, url: str, home: Path | None = None) -> list
     home = home or _default_home()
     with Session(engine) as session:
         capture_ids = set(session.scalars(select(WarcRecordRow.capture_id).where(
-            or_(WarcRecordRow.page_url == url, WarcRecordRow.url == url))))
+            or_(_url_is(WarcRecordRow.page_url, url), _url_is(WarcRecordRow.url, url)))))
         return _refs(session, _captures(session, capture_ids), home)
 
 

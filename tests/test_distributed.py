@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, delete, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -225,3 +225,49 @@ def test_nightly_as_a_worker_waits_for_the_batch(nights: dict, sandbox: str, red
         runs = session.scalars(select(CrawlRun).where(CrawlRun.batch == nightly.batch)).all()
     assert runs and all(r.complete for r in runs)  # closed before the diff was taken
     assert not list(redis_server.scan_iter(match=prefix + ":*"))
+
+
+SOURCE_RACE = "version-race"
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_recorders_both_seeing_a_change_keep_both_versions(
+        tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
+    url = (f"sqlite:///{tmp_path / 'c.db'}" if backend == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    engine = open_store(url)
+    bodies = BodyStore(tmp_path / "bodies")
+    now = datetime.now(UTC)
+    key = uuid.uuid4().hex  # the PostgreSQL database is shared by the session's tests
+
+    def ad(text: str) -> ListingData:
+        return ListingData(key=key, url=f"http://x/{key}", title="一建挂证", text=text,
+                           seen_at=now)
+
+    seed = RunRecorder(engine, bodies, SOURCE_RACE, batch="b")
+    seed.start()
+    seed.add_listing(ad("社保不限"))
+    seed.flush()
+    first, second = (RunRecorder(engine, bodies, SOURCE_RACE, batch="b") for _ in range(2))
+    first.start()
+    second.start()  # both know the listing at version 1
+    first.add_listing(ad("社保不限，急"))
+    first.flush()
+    second.add_listing(ad("社保不限，价高"))
+    second.flush()  # version 2 is taken: was a uq_version failure
+    with Session(engine) as session:
+        rows = session.execute(
+            select(ListingVersion.version, ListingVersion.text).join(Listing)
+            .where(Listing.key == key).order_by(ListingVersion.version)).all()
+    for recorder in (seed, first, second):  # the PostgreSQL database is shared: leave it clean
+        recorder.finish(status="finished", close_reason="finished", complete=False, stats={})
+    with engine.begin() as conn:
+        source_id = conn.scalar(select(Source.id).where(Source.name == SOURCE_RACE))
+        listing_ids = select(Listing.id).where(Listing.source_id == source_id)
+        for model in (ListingEvent, ListingVersion):
+            conn.execute(delete(model).where(model.listing_id.in_(listing_ids)))
+        for model in (Listing, CrawlRun):
+            conn.execute(delete(model).where(model.source_id == source_id))
+        conn.execute(delete(Source).where(Source.id == source_id))
+    assert rows == [(1, "社保不限"), (2, "社保不限，急"), (3, "社保不限，价高")]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import secrets
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from store.bodies import BodyStore
-from store.db import make_engine, open_store
+from store.db import make_engine, needs_upgrade, open_store, upgrade
 from store.errors import StoreUnavailable
+from store.evidence_models import WarcRecordRow
 from store.models import CrawlRun, FetchedPage, Listing, ListingEvent, ListingVersion
 from store.recorder import ListingData, PageData, RunRecorder, sweep_stale_runs
+from store.warc_index import captures_for_url
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
@@ -199,3 +205,82 @@ def test_verdicts_stored_and_contacts_link_listings(engine: Engine, tmp_path: Pa
     again.add_listing(ad("2", text="驻场施工员，挂靠勿扰"))
     again.finish(status="finished", close_reason="finished", complete=True, stats={})
     assert calls == [1]
+
+
+# --- migrations: populated databases upgrade in place; concurrent starts serialise ---------
+
+NEW_TABLES = {"lookalike_candidates", "review_cases", "warc_records", "nightly_runs"}
+
+
+def test_populated_0002_sqlite_upgrades_to_heads_keeping_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = make_engine(url)
+    upgrade(old, "0002")
+    crawl(old, tmp_path, [ad("a1"), ad("a2")], seen_only=())
+    before = counts(old)
+    old.dispose()
+
+    engine = open_store(url)
+    assert counts(engine) == before and before["listings"] == 2
+    assert set(inspect(engine).get_table_names()) >= NEW_TABLES
+    assert not needs_upgrade(engine)
+
+
+def test_failed_sqlite_migration_leaves_nothing_half_done(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = make_engine(url)
+    upgrade(old, "0002")
+    with old.begin() as conn:  # a stray table makes one branch's migration fail
+        conn.exec_driver_sql("CREATE TABLE warc_records (id INTEGER PRIMARY KEY)")
+    old.dispose()
+
+    with pytest.raises(OperationalError):
+        open_store(url)
+    engine = make_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    assert not (NEW_TABLES - {"warc_records"}) & tables  # no other branch was half applied
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() \
+            == ["0002"]
+        conn.exec_driver_sql("DROP TABLE warc_records")
+        conn.commit()
+    engine.dispose()
+    assert set(inspect(open_store(url)).get_table_names()) >= NEW_TABLES
+
+
+def _open_store_in_child(url: str) -> None:
+    open_store(url).dispose()
+
+
+def test_two_processes_open_a_fresh_sqlite_store_at_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open_store_in_child, args=(url,)) for _ in range(3)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(120)
+    assert [proc.exitcode for proc in procs] == [0, 0, 0]
+    engine = make_engine(url)
+    assert not needs_upgrade(engine)
+    assert set(inspect(engine).get_table_names()) >= NEW_TABLES
+
+
+@pytest.mark.postgres
+def test_warc_index_takes_and_finds_very_long_urls_on_postgres(postgres_url: str) -> None:
+    # Random hex does not compress: a btree entry on the URL itself would exceed PG's limit.
+    url = "http://zlaq-mohurd.cn/cx?" + secrets.token_hex(2500)
+    assert len(url) > 5000
+    engine = open_store(postgres_url)
+    capture = uuid.uuid4().hex
+    row = {"run_id": None, "source": "hunt", "capture_id": capture, "page_kind": "detail",
+           "role": "page", "page_url": url, "url": url, "target_uri": url,
+           "listing_key": None, "referrer": url, "record_type": "response",
+           "warc_record_id": f"<urn:uuid:{uuid.uuid4()}>", "path": "warc/x.warc.gz",
+           "offset": 0, "length": 10, "payload_sha256": None, "record_sha256": "0" * 64,
+           "captured_at": T0}
+    with engine.begin() as conn:
+        conn.execute(insert(WarcRecordRow.__table__), [row])
+    refs = captures_for_url(engine, url, home=Path("/nonexistent"))
+    assert [(r.url, r.page_url) for r in refs] == [(url, url)]
+    assert captures_for_url(engine, url[:-1], home=Path("/nonexistent")) == []

@@ -38,12 +38,9 @@ from twisted.internet import threads
 from certwatch import __version__
 from certwatch.config import Config
 from crawlers import browser_capture
-from crawlers.pipelines.store import (
-    CAPTURE_CLOSING,
-    _db_lock,  # one transaction at a time per database
-)
+from crawlers.pipelines.store import CAPTURE_CLOSING
 from store.clock import utcnow
-from store.db import open_store
+from store.db import open_store, write_lock
 from store.warc import HttpMessage
 from store.warc_capture import CaptureWriter, Exchange, PageCapture
 
@@ -104,7 +101,7 @@ class WarcCaptureMiddleware:
         self.source = config.name if config is not None else spider.name
         self.writer = CaptureWriter(self.home, functools.partial(_engine, self.db_url),
                                     source=self.source, info=self.warcinfo(spider),
-                                    lock=_db_lock(self.db_url))
+                                    lock=write_lock(self.db_url))
 
     async def close_capture(self) -> None:
         """Write and index what is queued, in a thread (it may take seconds), then report.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import uuid
 from typing import Any
 
@@ -24,17 +23,15 @@ from certwatch.config import Config
 from classifiers.listing_scorer import default_scorer
 from crawlers.items import PageItem
 from store.bodies import BodyStore
-from store.db import open_store
+from store.db import open_store, write_lock
 from store.recorder import ListingData, PageData, RunCounts, RunRecorder
+from store.shared_runs import INCOMPLETE_STATS
 from store.writer import WriterThread
 
 logger = logging.getLogger(__name__)
 
 # Close reason when the writer failed (disk full, database gone): the run is interrupted.
 STORE_FAILED = "store_failed"
-# Stats that mean the run did not see every list page, so absence proves nothing.
-INCOMPLETE_STATS = ("certwatch/errors/nav_pages", "certwatch/trap/dropped",
-                    "certwatch/limits/list_pages_dropped")
 # Signal sent, and awaited, when the last page is queued and before the run record is
 # closed: whatever else persists the crawl (the WARC capture) finishes then, off the reactor,
 # so its stats and errors land in the run.
@@ -44,12 +41,6 @@ CAPTURE_CLOSING = object()
 @functools.cache
 def _engine(db_url: str) -> Engine:
     return open_store(db_url)
-
-
-@functools.cache
-def _db_lock(db_url: str) -> threading.Lock:
-    """One transaction at a time per database, across the writer threads of all crawls."""
-    return threading.Lock()
 
 
 def error_count(stats: dict[str, Any]) -> int:
@@ -87,7 +78,7 @@ class StorePipeline:
             _engine(self.db_url), BodyStore(self.home / "bodies"), source.name,
             batch=self.batch, night=getattr(spider, "night", None), source_title=source.title,
             platform=source.platform, config_hash=source.digest, scorer=scorer,
-            lock=_db_lock(self.db_url),
+            lock=write_lock(self.db_url),
         )
         run_id = self.recorder.start()
         self.crawler.stats.set_value("certwatch/run_id", run_id)

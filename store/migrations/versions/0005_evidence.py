@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('page_url', sa.Text(), nullable=False),
     sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('page_url_sha256', sa.String(length=64), nullable=False),
+    sa.Column('url_sha256', sa.String(length=64), nullable=False),
     sa.Column('target_uri', sa.Text(), nullable=False),
     sa.Column('listing_key', sa.String(length=500), nullable=True),
     sa.Column('referrer', sa.Text(), nullable=True),
@@ -48,9 +50,12 @@ def upgrade() -> None:
     with op.batch_alter_table('warc_records', schema=None) as batch_op:
         batch_op.create_index('ix_warc_records_capture_id', ['capture_id'], unique=False)
         batch_op.create_index('ix_warc_records_payload_sha256', ['payload_sha256'], unique=False)
-        batch_op.create_index('ix_warc_records_url', ['url'], unique=False)
+        # URLs are indexed by their SHA-256: PostgreSQL's btree rejects entries over ~2.7 KB.
+        batch_op.create_index('ix_warc_records_url_sha256', ['url_sha256'], unique=False)
+        batch_op.create_index('ix_warc_records_page_url_sha256', ['page_url_sha256'],
+                              unique=False)
         batch_op.create_index('ix_warc_records_source_key', ['source', 'listing_key'], unique=False)
-        batch_op.create_index('ix_warc_records_run_page', ['run_id', 'page_url'], unique=False)
+        batch_op.create_index('ix_warc_records_run_page', ['run_id', 'page_url_sha256'], unique=False)
 
 
 def downgrade() -> None:
