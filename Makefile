@@ -28,7 +28,7 @@ model: $(STAMP)
 	$(BIN)/certwatch train --if-stale
 
 demo: install
-	$(BIN)/certwatch demo --no-serve
+	$(BIN)/certwatch demo
 
 test: install evidence-tools
 	$(BIN)/ruff check .
