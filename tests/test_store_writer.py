@@ -15,6 +15,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -152,6 +154,19 @@ def start_crawl(home: Path, sources: Path) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@contextmanager
+def crawl_past_first_batch(home: Path, sources: Path) -> Iterator[subprocess.Popen[str]]:
+    """A running crawl that has committed its first batch; killed on the way out."""
+    proc = start_crawl(home, sources)
+    try:
+        wait_until(lambda: committed_pages(home) > 0 or proc.poll() is not None,
+                   timeout=120, what="a first committed batch")
+        assert proc.poll() is None, proc.communicate()
+        yield proc
+    finally:
+        proc.kill()
+
+
 def committed_pages(home: Path) -> int:
     db = home / "certwatch.db"
     if not db.exists():
@@ -186,15 +201,9 @@ def assert_whole(home: Path, bodies: Path) -> tuple[CrawlRun, int]:
 def test_ctrl_c_mid_crawl_marks_the_run_interrupted_and_keeps_it_whole(
         tmp_path: Path, slow_source: Path) -> None:
     home = tmp_path / "home"
-    proc = start_crawl(home, slow_source)
-    try:
-        wait_until(lambda: committed_pages(home) > 0 or proc.poll() is not None,
-                   timeout=120, what="a first committed batch")
-        assert proc.poll() is None, proc.communicate()
+    with crawl_past_first_batch(home, slow_source) as proc:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
     run, pages = assert_whole(home, home / "bodies")
     assert run.status == "interrupted" and run.close_reason == "shutdown", (out, err[-2000:])
     assert not run.complete
@@ -206,19 +215,13 @@ def test_ctrl_c_mid_crawl_marks_the_run_interrupted_and_keeps_it_whole(
 def test_store_failure_mid_crawl_stops_it_and_marks_the_run_interrupted(
         tmp_path: Path, slow_source: Path) -> None:
     home = tmp_path / "home"
-    proc = start_crawl(home, slow_source)
-    try:
-        wait_until(lambda: committed_pages(home) > 0 or proc.poll() is not None,
-                   timeout=120, what="a first committed batch")
-        assert proc.poll() is None, proc.communicate()
+    with crawl_past_first_batch(home, slow_source) as proc:
         # The disk "fails": the bodies directory is replaced by a file, so the next new body
         # cannot be written.
         moved = home / "bodies.before"
         shutil.move(home / "bodies", moved)
         (home / "bodies").write_text("not a directory")
         out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
     assert proc.returncode != 0
     run, pages = assert_whole(home, moved)
     assert (run.status, run.close_reason) == ("interrupted", "store_failed"), err[-2000:]
