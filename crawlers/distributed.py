@@ -108,11 +108,12 @@ class SharedCrawl:
         engine = self.crawler.engine
         if engine is None or engine.spider is None:
             return
-        if not engine.spider_is_idle():
+        if engine.downloader.active or not engine.scraper.slot.is_idle():
             self.server.hset(self.base + ":busy", self.worker, int(time.time() * 1000))
-            return
-        # Idle here: look at the shared queue now rather than at Scrapy's next 5 s heartbeat
-        # (work another worker queued, or the idle deadline). No public hook exists for this.
+        # Pull from the shared queue now rather than at Scrapy's next 5 s heartbeat. Scrapy
+        # only asks the scheduler again when one of this worker's own downloads ends, and
+        # it counts the shared queue as this worker's pending work, so a worker with nothing
+        # in flight would otherwise sit out other workers' requests. No public hook exists.
         slot = getattr(engine, "_slot", None)
         if slot is not None:
             slot.nextcall.schedule()

@@ -156,12 +156,15 @@ def test_no_duplicates_and_both_workers_did_work(nights: dict) -> None:
                                    ).all()
     assert set(news.values()) == {1}  # every listing was new exactly once
     assert len(versions) == len(set(versions))
-    by_night: dict[int, Counter] = {}
+    # Per night and source: a worker that only joined and idled would show 0 pages there.
+    by_crawl: dict[tuple[int, int], Counter] = {}
     for run in runs:
-        by_night.setdefault(run.night, Counter())[run.pid] += run.stats["certwatch"]["pages"]
+        pages = by_crawl.setdefault((run.night, run.source_id), Counter())
+        pages[run.pid] += run.stats["certwatch"]["pages"]
         assert run.status == "finished" and run.complete
-    for night, pages in by_night.items():
-        assert len(pages) == 2 and all(n > 0 for n in pages.values()), (night, pages)
+    assert len(by_crawl) == 2 * len(SOURCES)
+    for crawl, pages in by_crawl.items():
+        assert len(pages) == 2 and all(n > 0 for n in pages.values()), (crawl, pages)
 
 
 @pytest.mark.postgres
