@@ -41,3 +41,43 @@ def test_clean_lines_drops_exactly_the_c0_controls_but_tab_and_newline() -> None
     for _ in range(3000):
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert clean_lines(raw) == reference(raw), repr(raw)
+
+
+def test_class_fast_path_matches_the_xpath_on_awkward_markup() -> None:
+    """`tag.class` selectors skip XPath; the elements found must be exactly the XPath's."""
+    import random
+
+    from lxml import etree
+
+    from crawlers.extract import compile_css
+
+    tokens = ["job-title", "job-title-x", "x-job-title", "JOB-TITLE", "job", "title", "a"]
+    spaces = [" ", "  ", "\t", "\n", "\r\n", "\f", "\u3000", "\xa0"]
+    rng = random.Random(7)
+
+    def element(depth: int) -> str:
+        tag = rng.choice(["div", "h1", "span", "p", "DIV", "li"])
+        classes = rng.choice(spaces).join(rng.sample(tokens, rng.randint(0, 3)))
+        attr = rng.choice([f' class="{rng.choice(spaces)}{classes}{rng.choice(spaces)}"',
+                           f" class='{classes}'", "", ' class=""', f" data-class='{classes}'"])
+        inner = "".join(element(depth + 1) for _ in range(rng.randint(0, 3) if depth < 4 else 0))
+        return f"<{tag}{attr}>t<!-- c -->{inner}</{tag}>"
+
+    selectors = ["div.job-title", "h1.job-title", ".job-title", "span.a", ".title", "li.job"]
+    for _ in range(300):
+        root = etree.fromstring(f"<html><body>{element(0)}</body></html>",
+                                etree.HTMLParser())
+        for css in selectors:
+            compiled = compile_css(css)
+            assert compiled.cls is not None  # the fast path is the one under test
+            for node in (root, *root.iter("div")):
+                assert compiled.select(node) == compiled.xpath(node), css
+                expected = compiled.xpath(node)
+                assert compiled.first(node) is (expected[0] if expected else None)
+
+
+def test_other_selectors_keep_the_xpath() -> None:
+    from crawlers.extract import compile_css
+
+    for css in ("div.pager a.next::attr(href)", "h1", "div > p.x", "a.t::text", "p.a.b"):
+        assert compile_css(css).cls is None, css
