@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,12 +10,7 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base
-
-
-def url_digest(url: str) -> str:
-    """What URLs are indexed and looked up by: a btree entry on PostgreSQL must stay under
-    ~2.7 KB, and captured URLs (tracking query strings, data: links) can be far longer."""
-    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+from store.warc_index_db import url_digest
 
 
 def _digest_of(column: str) -> Callable[[DefaultExecutionContext], str]:

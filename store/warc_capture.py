@@ -28,11 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
-from sqlalchemy.orm import Session
-
-from store.evidence_models import WarcRecordRow
 from store.warc import HttpMessage, WarcArchive, WrittenRecord, warc_date
+from store.warc_index_db import IndexDatabase, url_digest
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +98,7 @@ FLUSH_RETRY_WAIT = 1.0
 class CaptureWriter:
     """Owns a WARC archive and a writer thread; `submit` blocks only while the queue is full."""
 
-    def __init__(self, home: Path, engine_factory: Callable[[], Engine], *, source: str,
+    def __init__(self, home: Path, db_url: str, *, source: str,
                  info: dict[str, str], flush_every: int = 500, flush_seconds: float = 2.0,
                  roll_bytes: int | None = None, lock: threading.Lock | None = None,
                  max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES) -> None:
@@ -115,8 +112,8 @@ class CaptureWriter:
         self.flush_every = flush_every
         self.flush_seconds = flush_seconds
         self.roll_bytes = roll_bytes
-        self._engine_factory = engine_factory
-        self._engine: Engine | None = None
+        self.db_url = db_url
+        self._db: IndexDatabase | None = None
         self._archive: WarcArchive | None = None
         self.max_pages = max_pages
         self.max_bytes = max_bytes
@@ -190,6 +187,8 @@ class CaptureWriter:
                 break
         if self._archive is not None:
             self._archive.close()
+        if self._db is not None:
+            self._db.close()
 
     def _guarded(self, step: Callable[[], None], pages: int) -> None:
         try:
@@ -198,10 +197,10 @@ class CaptureWriter:
             self.errors += 1
             logger.exception("WARC capture failed (%d page(s) in the batch)", pages)
 
-    def _engine_now(self) -> Engine:
-        if self._engine is None:
-            self._engine = self._engine_factory()
-        return self._engine
+    def _index_db(self) -> IndexDatabase:
+        if self._db is None:
+            self._db = IndexDatabase(self.db_url)
+        return self._db
 
     def _archive_for(self, capture: PageCapture) -> WarcArchive:
         if self._archive is None:
@@ -218,13 +217,8 @@ class CaptureWriter:
         wanted -= self._originals.keys()
         if not wanted:
             return
-        with Session(self._engine_now()) as session:
-            rows = session.execute(
-                select(WarcRecordRow.payload_sha256, WarcRecordRow.warc_record_id,
-                       WarcRecordRow.target_uri, WarcRecordRow.captured_at)
-                .where(WarcRecordRow.payload_sha256.in_(sorted(wanted)),
-                       WarcRecordRow.record_type == "response")
-                .order_by(WarcRecordRow.id)).all()
+        with self.lock:
+            rows = self._index_db().originals(sorted(wanted))
         for digest, record_id, uri, captured_at in rows:
             self._originals.setdefault(digest, _Original(record_id, uri, warc_date(captured_at)))
 
@@ -298,6 +292,7 @@ class CaptureWriter:
             "run_id": capture.run_id, "source": capture.source,
             "capture_id": capture.capture_id, "page_kind": capture.kind, "role": role,
             "page_url": capture.page_url, "url": url, "target_uri": written.target_uri,
+            "page_url_sha256": self._digest(capture.page_url), "url_sha256": self._digest(url),
             "listing_key": capture.listing_key, "referrer": capture.referrer,
             "record_type": written.record_type, "warc_record_id": written.record_id,
             "concurrent_to": concurrent_to, "refers_to": refers_to,
@@ -307,6 +302,11 @@ class CaptureWriter:
             "captured_at": at, "content_type": content_type[:200] if content_type else None,
             "http_status": status, "ip_address": ip,
         })
+
+    @staticmethod
+    @functools.lru_cache(maxsize=256)
+    def _digest(url: str) -> str:
+        return url_digest(url)  # a page's records share its URL: hash it once
 
     def _relative(self, path: Path) -> str:
         if path != self._rel_for:
@@ -331,10 +331,8 @@ class CaptureWriter:
                 raise
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
-        # Core executemany: the ORM bulk path would issue one INSERT per row here.
-        engine = self._engine_now()
-        with self.lock, engine.begin() as conn:
-            conn.execute(insert(WarcRecordRow.__table__), rows)
+        with self.lock:
+            self._index_db().insert(rows)
 
 
 def capture_size(capture: PageCapture) -> int:

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
+import store.warc_index_db
 from crawlers.middlewares.warc_capture import scrapy_exchange
 from crawlers.screenshot_stamp import stamp_screenshot
 from store.bodies import BodyStore
@@ -385,7 +386,7 @@ def test_https_exchange_keeps_the_server_certificate(tmp_path: Path) -> None:
     assert exchange.request.start_line == "GET /query?id=1 HTTP/1.1"
     assert exchange.request.headers[0] == ("Host", "zlaq-mohurd.cn")
     engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
-    writer = CaptureWriter(tmp_path, lambda: engine, source="s", info={"software": "t"})
+    writer = CaptureWriter(tmp_path, str(engine.url), source="s", info={"software": "t"})
     writer.submit(PageCapture(source="s", page_url=request.url, run_id=None,
                               exchanges=[exchange]))
     writer.close()
@@ -416,7 +417,7 @@ def test_a_crash_mid_write_leaves_earlier_records_readable(tmp_path: Path) -> No
         "from store.warc_capture import CaptureWriter\n"
         "from tests.test_warc_capture import _capture\n"
         "home = Path(sys.argv[1]); engine = open_store(f'sqlite:///{home}/c.db')\n"
-        "writer = CaptureWriter(home, lambda: engine, source='s', info={'a': 'b'},\n"
+        "writer = CaptureWriter(home, str(engine.url), source='s', info={'a': 'b'},\n"
         "                       flush_every=20, flush_seconds=0.05)\n"
         "print('ready', flush=True)\n"
         "i = 0\n"
@@ -554,7 +555,7 @@ def test_a_failed_write_costs_one_page_and_every_indexed_record_reads_back(
 
     monkeypatch.setattr(store.warc_capture, "WarcArchive", TearingArchive)
     engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
-    writer = CaptureWriter(tmp_path, lambda: engine, source="s", info={"a": "b"})
+    writer = CaptureWriter(tmp_path, str(engine.url), source="s", info={"a": "b"})
     for i in range(12):
         writer.submit(_capture(i))
     writer.close()
@@ -574,18 +575,19 @@ def test_a_failed_write_costs_one_page_and_every_indexed_record_reads_back(
     assert warcinfo(second)["a"] == "b"  # the new file starts with its own warcinfo
 
 
-def test_an_index_batch_that_fails_is_retried_then_counted(tmp_path: Path) -> None:
+def test_an_index_batch_that_fails_is_retried_then_counted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite held by another writer: the batch commits on the retry, or is counted lost."""
     url = f"sqlite:///{tmp_path / 'c.db'}"
     open_store(url).dispose()  # the schema
-    impatient = create_engine(url, connect_args={"timeout": 0.05})
+    monkeypatch.setattr(store.warc_index_db, "BUSY_TIMEOUT", 0.05)
     blocker = create_engine(url).connect()
 
     def hold() -> None:
         blocker.exec_driver_sql("BEGIN IMMEDIATE")
 
     hold()
-    writer = CaptureWriter(tmp_path, lambda: impatient, source="s", info={"a": "b"},
+    writer = CaptureWriter(tmp_path, url, source="s", info={"a": "b"},
                            flush_seconds=0)
     writer.submit(_capture(1))
     deadline = time.monotonic() + 10
@@ -600,7 +602,7 @@ def test_an_index_batch_that_fails_is_retried_then_counted(tmp_path: Path) -> No
     blocker.exec_driver_sql("ROLLBACK")  # released within the retry wait
     writer.close()
     blocker.close()
-    with Session(impatient) as session:
+    with Session(create_engine(url)) as session:
         indexed = set(session.scalars(select(WarcRecordRow.page_url)))
     assert indexed == {"http://a.cn/2"} and writer.errors == 1 and writer.unindexed == 2
 
@@ -611,7 +613,7 @@ def test_a_full_queue_holds_the_producer_back(tmp_path: Path) -> None:
 
     engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
     lock = threading.Lock()
-    writer = CaptureWriter(tmp_path, lambda: engine, source="s", info={"a": "b"},
+    writer = CaptureWriter(tmp_path, str(engine.url), source="s", info={"a": "b"},
                            flush_every=1, flush_seconds=60, lock=lock, max_pages=3)
     lock.acquire()  # the first index flush waits here, so nothing more is taken
     producer = threading.Thread(target=lambda: [writer.submit(_capture(i)) for i in range(10)])

@@ -5,15 +5,14 @@ decompression, redirects and retries rewrite it: every hop of a redirect chain a
 retried attempt is kept with its peer IP (`WARC-IP-Address`) and, over HTTPS, the server
 certificate. Browser pages are captured from Chromium's own network events, with a stamped
 full-page screenshot and the rendered DOM (`crawlers.browser_capture`). The writing itself
-happens in a background thread (`store.warc_capture.CaptureWriter`), closed off the reactor
-thread before the store closes the run record (`CAPTURE_CLOSING`), so the run's stats say
-what was captured and any capture error counts in `certwatch/errors/warc`.
+happens in a child process (`store.warc_process`), closed off the reactor thread before the
+store closes the run record (`CAPTURE_CLOSING`), so the run's stats say what was captured
+and any capture error counts in `certwatch/errors/warc`.
 `CERTWATCH_WARC=0` switches it off.
 """
 
 from __future__ import annotations
 
-import functools
 import getpass
 import logging
 import os
@@ -32,7 +31,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import Engine
 from twisted.internet import threads
 
 from certwatch import __version__
@@ -40,19 +38,14 @@ from certwatch.config import Config
 from crawlers import browser_capture
 from crawlers.pipelines.store import CAPTURE_CLOSING
 from store.clock import utcnow
-from store.db import open_store, write_lock
 from store.warc import HttpMessage
-from store.warc_capture import CaptureWriter, Exchange, PageCapture
+from store.warc_capture import Exchange, PageCapture
+from store.warc_process import CaptureProcess
 
 logger = logging.getLogger(__name__)
 
 SENT_AT = "certwatch_warc_sent"
 REASONS = {status.value: status.phrase for status in HTTPStatus}
-
-
-@functools.cache
-def _engine(db_url: str) -> Engine:
-    return open_store(db_url)
 
 
 def operator_name() -> str:
@@ -82,7 +75,8 @@ class WarcCaptureMiddleware:
         self.home = config.home
         self.db_url = settings.get("CERTWATCH_DB_URL") or config.db_url
         self.operator = operator_name()
-        self.writer: CaptureWriter | None = None
+        # Started here, before the crawl opens, so the child's start-up overlaps the engine's.
+        self.writer: CaptureProcess | None = CaptureProcess()
         self.source = ""
 
     @classmethod
@@ -99,9 +93,9 @@ class WarcCaptureMiddleware:
     def spider_opened(self, spider: Spider) -> None:
         config = getattr(spider, "config", None)
         self.source = config.name if config is not None else spider.name
-        self.writer = CaptureWriter(self.home, functools.partial(_engine, self.db_url),
-                                    source=self.source, info=self.warcinfo(spider),
-                                    lock=write_lock(self.db_url))
+        if self.writer is not None:
+            self.writer.configure(self.home, self.db_url, source=self.source,
+                                  info=self.warcinfo(spider))
 
     async def close_capture(self) -> None:
         """Write and index what is queued, in a thread (it may take seconds), then report.

@@ -1,0 +1,187 @@
+"""Write a crawl's WARC records in a child process, so capture costs the crawl almost nothing.
+
+In a thread, serialising, compressing and indexing every exchange held the GIL the crawl's
+reactor thread needs: capture slowed the crawl by a fifth (`bench/crawl.py`). Here the
+reactor thread only pickles each `PageCapture` into a pipe; a child process
+(`python -m store.warc_process`) runs the same `CaptureWriter` on the other end and reports
+its totals when the pipe closes.
+
+Frames on the child's stdin: an 8-byte little-endian length, then a pickle. The first frame
+is the writer's configuration, a zero length ends the capture. The child's stdout carries
+one pickle back: the totals, the files written and the warnings it logged.
+
+Nothing queued is lost to a crash of the crawl: the child ignores SIGINT and SIGTERM (they
+reach the whole process group) and, when its stdin closes — the crawl finished, or was
+killed — writes and indexes everything it has received, then exits. A pipe full of
+unwritten captures holds the crawl back, as the thread's bounded queue did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from store.warc_capture import PageCapture
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the pipe keeps its default size
+    fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+_LENGTH = struct.Struct("<Q")
+# Captures waiting in the pipe before `submit` blocks (Linux caps it at pipe-max-size).
+PIPE_BYTES = 1 << 20
+MAX_MESSAGES = 20  # warnings the child hands back for the crawl log
+
+
+class CaptureProcess:
+    """`CaptureWriter`'s interface, with the writing done in a child process."""
+
+    def __init__(self) -> None:
+        """Start the child now (its imports take a moment); `configure` before `submit`."""
+        self.records = self.revisits = self.bytes = self.errors = self.unindexed = 0
+        self.files: list[Path] = []
+        self.lost = 0  # captures the child never received (it died)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "store.warc_process"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+        assert self._proc.stdin is not None
+        self._pipe = self._proc.stdin
+        _grow(self._pipe.fileno())
+        self._closed = False
+
+    def configure(self, home: Path, db_url: str, *, source: str, info: dict[str, str],
+                  roll_bytes: int | None = None) -> None:
+        """Where and what to write: the child's writer starts when this arrives."""
+        self._send({"home": str(home), "db_url": db_url, "source": source, "info": info,
+                    "roll_bytes": roll_bytes})
+
+    def submit(self, capture: PageCapture) -> None:
+        """Queue `capture`; blocks while the pipe is full."""
+        if self._closed:
+            self.lost += 1
+            return
+        self._send(capture)
+
+    def close(self) -> None:
+        """Wait until the child has written and indexed everything. Blocks."""
+        if not self._closed:
+            with contextlib.suppress(OSError):
+                self._write(_LENGTH.pack(0))
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._pipe.close()
+        assert self._proc.stdout is not None
+        report = self._proc.stdout.read()
+        self._proc.wait()
+        try:
+            totals = pickle.loads(report)
+        except Exception:  # the child died: whatever it had not written is lost
+            self.errors += 1
+            logger.error("the WARC writer process ended without a report (exit status %s)",
+                         self._proc.returncode)
+            totals = {}
+        for name in ("records", "revisits", "bytes", "errors", "unindexed"):
+            setattr(self, name, getattr(self, name) + totals.get(name, 0))
+        self.files = [Path(p) for p in totals.get("files", [])]
+        for message in totals.get("messages", []):
+            logger.warning("WARC writer: %s", message)
+        if self.lost:
+            self.errors += 1
+            logger.error("%d page capture(s) lost: the WARC writer process had gone",
+                         self.lost)
+
+    def _send(self, value: Any) -> None:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self._write(_LENGTH.pack(len(data)) + data)
+        except OSError:  # the child is gone: say so once, count what could not be sent
+            if not self._closed:
+                logger.error("the WARC writer process has gone; captures are being lost")
+            self._closed = True
+            self.lost += 1
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = self._pipe.write(view)
+            view = view[written:]
+
+
+def _grow(fd: int) -> None:
+    if fcntl is None or not hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux only
+        return
+    with contextlib.suppress(OSError):  # capped by /proc/sys/fs/pipe-max-size
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+# -- the child ------------------------------------------------------------------------------
+class _Remember(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.messages) < MAX_MESSAGES:
+            text = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                text += f": {record.exc_info[1]!r}"
+            self.messages.append(text)
+
+
+def _read_frame(stream: BinaryIO) -> Any | None:
+    """The next frame's value; None at the end (a zero length, or the crawl gone)."""
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (length,) = _LENGTH.unpack(head)
+    if length == 0:
+        return None
+    data = stream.read(length)
+    if len(data) < length:  # the crawl died mid-frame: that capture is incomplete
+        return None
+    return pickle.loads(data)
+
+
+def main() -> None:
+    # The crawl decides when capture ends (its pipe closes); a Ctrl-C or a service stop
+    # reaching the whole process group must not cut short what it already handed over.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    report = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # nothing else may write to the report pipe
+    remember = _Remember()
+    logging.getLogger().addHandler(remember)
+    stream = sys.stdin.buffer
+    config = _read_frame(stream)
+    totals: dict[str, Any] = {}
+    if config is not None:
+        from store.warc_capture import CaptureWriter
+
+        writer = CaptureWriter(Path(config["home"]), config["db_url"], source=config["source"],
+                               info=config["info"],
+                               **({"roll_bytes": config["roll_bytes"]}
+                                  if config["roll_bytes"] else {}))
+        while (capture := _read_frame(stream)) is not None:
+            writer.submit(capture)
+        writer.close()
+        totals = {"records": writer.records, "revisits": writer.revisits,
+                  "bytes": writer.bytes, "errors": writer.errors,
+                  "unindexed": writer.unindexed, "files": [str(p) for p in writer.files]}
+    totals["messages"] = remember.messages
+    report.write(pickle.dumps(totals))
+    report.close()
+
+
+if __name__ == "__main__":
+    main()
