@@ -12,10 +12,13 @@ evidence capture of every exchange (`+warc`, `CERTWATCH_WARC`), and the default 
 everything on, also scoring every new listing with the classifier (`+warc+score`,
 `CERTWATCH_SCORE`).
 
-It also prints the crawler process's CPU time per page (all threads, the store's writer
-thread included; the sandbox runs in its own process) and the same ratios computed from it.
-On a shared, loaded machine wall-clock rates mostly measure the neighbours; CPU per page
-is what the pipeline itself costs and moves far less with load.
+It also prints the CPU time per page (the crawler process, all threads, plus the WARC
+writer's child process; not the sandbox's) and the same ratios computed from it. On a
+shared, loaded machine wall-clock rates mostly measure the neighbours; CPU per page is what
+the pipeline itself costs and moves far less with load. Each round crawls with every
+configuration back to back, so the ratio within a round is a paired comparison: the
+median of those per-round ratios is printed too, and is the steadier figure when the
+machine's speed drifts between rounds.
 """
 
 from __future__ import annotations
@@ -90,12 +93,18 @@ def bare_settings(concurrency: int) -> Settings:
     })
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time plus its finished children's (the WARC writer's)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def crawl_timed(runner: CrawlerRunner, crawler: Crawler, cpu: dict[Crawler, float],
                 **kwargs):
-    """runner.crawl, noting the process CPU seconds the crawl took."""
-    started = time.process_time()
+    """runner.crawl, noting the CPU seconds the crawl took."""
+    started = cpu_seconds()
     d = runner.crawl(crawler, **kwargs)
-    d.addCallback(lambda _: cpu.__setitem__(crawler, time.process_time() - started))
+    d.addCallback(lambda _: cpu.__setitem__(crawler, cpu_seconds() - started))
     return d
 
 
@@ -160,7 +169,10 @@ def main() -> None:
     for name, rate in medians.items():
         print(f"median   {name:<15} {rate:8.1f} pages/s  {cpu_medians[name]:6.2f} CPU ms/page")
     for name in CONFIGS:
+        paired = statistics.median(rate / bare for rate, bare in zip(results[name], results["bare"],
+                                                                     strict=True))
         print(f"ratio {name}/bare = {medians[name] / medians['bare']:.2f} (pages/s), "
+              f"{paired:.2f} (median of the rounds' own ratios), "
               f"{cpu_medians['bare'] / cpu_medians[name]:.2f} (CPU per page)")
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"(target >= 0.70; {args.rounds} rounds, {time.monotonic() - started:.0f} s, "

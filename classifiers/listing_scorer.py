@@ -38,9 +38,14 @@ def make_scorer(classifier: Classifier) -> Scorer:
 
 @functools.cache
 def default_scorer() -> Scorer | None:
-    """The installed model's scorer, or None (with one warning) when there is none."""
+    """The installed model's scorer, or None (with one warning) when there is none.
+
+    It scores in a child process (`classifiers.scoring_process`), shared by every crawl of
+    this process: in the crawling process, scoring held the GIL the crawl needs."""
+    from classifiers.scoring_process import ScoringProcess
+
     try:
-        return make_scorer(Classifier.load())
+        return ScoringProcess()
     except ModelUnavailable as exc:
         logger.warning("listings will be stored unscored: %s", exc)
         return None

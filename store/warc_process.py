@@ -6,9 +6,9 @@ reactor thread only pickles each `PageCapture` into a pipe; a child process
 (`python -m store.warc_process`) runs the same `CaptureWriter` on the other end and reports
 its totals when the pipe closes.
 
-Frames on the child's stdin: an 8-byte little-endian length, then a pickle. The first frame
-is the writer's configuration, a zero length ends the capture. The child's stdout carries
-one pickle back: the totals, the files written and the warnings it logged.
+Frames (`store.frames`) on the child's stdin: the writer's configuration first, then one
+capture each; the end of the stream ends the capture. The child's stdout carries one frame
+back: the totals, the files written and the warnings it logged.
 
 Nothing queued is lost to a crash of the crawl: the child ignores SIGINT and SIGTERM (they
 reach the whole process group) and, when its stdin closes — the crawl finished, or was
@@ -21,14 +21,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import pickle
 import signal
-import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+from store import frames
 from store.warc_capture import PageCapture
 
 try:
@@ -38,7 +37,6 @@ except ImportError:  # not POSIX: the pipe keeps its default size
 
 logger = logging.getLogger(__name__)
 
-_LENGTH = struct.Struct("<Q")
 # Captures waiting in the pipe before `submit` blocks (Linux caps it at pipe-max-size).
 PIPE_BYTES = 1 << 20
 MAX_MESSAGES = 20  # warnings the child hands back for the crawl log
@@ -77,16 +75,17 @@ class CaptureProcess:
         """Wait until the child has written and indexed everything. Blocks."""
         if not self._closed:
             with contextlib.suppress(OSError):
-                self._write(_LENGTH.pack(0))
+                frames.write_all(self._pipe, frames.END)
         self._closed = True
         with contextlib.suppress(OSError):
             self._pipe.close()
         assert self._proc.stdout is not None
-        report = self._proc.stdout.read()
-        self._proc.wait()
         try:
-            totals = pickle.loads(report)
-        except Exception:  # the child died: whatever it had not written is lost
+            totals = frames.read(self._proc.stdout)
+        except Exception:  # a torn report
+            totals = None
+        self._proc.wait()
+        if totals is None:  # the child died: whatever it had not written is lost
             self.errors += 1
             logger.error("the WARC writer process ended without a report (exit status %s)",
                          self._proc.returncode)
@@ -102,20 +101,14 @@ class CaptureProcess:
                          self.lost)
 
     def _send(self, value: Any) -> None:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = frames.encode(value)
         try:
-            self._write(_LENGTH.pack(len(data)) + data)
+            frames.write_all(self._pipe, data)
         except OSError:  # the child is gone: say so once, count what could not be sent
             if not self._closed:
                 logger.error("the WARC writer process has gone; captures are being lost")
             self._closed = True
             self.lost += 1
-
-    def _write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = self._pipe.write(view)
-            view = view[written:]
 
 
 def _grow(fd: int) -> None:
@@ -139,31 +132,17 @@ class _Remember(logging.Handler):
             self.messages.append(text)
 
 
-def _read_frame(stream: BinaryIO) -> Any | None:
-    """The next frame's value; None at the end (a zero length, or the crawl gone)."""
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        return None
-    (length,) = _LENGTH.unpack(head)
-    if length == 0:
-        return None
-    data = stream.read(length)
-    if len(data) < length:  # the crawl died mid-frame: that capture is incomplete
-        return None
-    return pickle.loads(data)
-
-
 def main() -> None:
     # The crawl decides when capture ends (its pipe closes); a Ctrl-C or a service stop
     # reaching the whole process group must not cut short what it already handed over.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    report = os.fdopen(os.dup(1), "wb")
+    report = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)  # nothing else may write to the report pipe
     remember = _Remember()
     logging.getLogger().addHandler(remember)
     stream = sys.stdin.buffer
-    config = _read_frame(stream)
+    config = frames.read(stream)
     totals: dict[str, Any] = {}
     if config is not None:
         from store.warc_capture import CaptureWriter
@@ -172,14 +151,14 @@ def main() -> None:
                                info=config["info"],
                                **({"roll_bytes": config["roll_bytes"]}
                                   if config["roll_bytes"] else {}))
-        while (capture := _read_frame(stream)) is not None:
+        while (capture := frames.read(stream)) is not None:
             writer.submit(capture)
         writer.close()
         totals = {"records": writer.records, "revisits": writer.revisits,
                   "bytes": writer.bytes, "errors": writer.errors,
                   "unindexed": writer.unindexed, "files": [str(p) for p in writer.files]}
     totals["messages"] = remember.messages
-    report.write(pickle.dumps(totals))
+    frames.write_all(report, frames.encode(totals))
     report.close()
 
 
