@@ -12,8 +12,8 @@ evidence capture of every exchange (`+warc`, `CERTWATCH_WARC`), and the default 
 everything on, also scoring every new listing with the classifier (`+warc+score`,
 `CERTWATCH_SCORE`).
 
-It also prints the CPU time per page (the crawler process, all threads, plus the WARC
-writer's child process; not the sandbox's) and the same ratios computed from it. On a
+It also prints the CPU time per page (the crawler process, all threads, plus its WARC
+writer and scoring child processes; not the sandbox's) and the same ratios computed from it. On a
 shared, loaded machine wall-clock rates mostly measure the neighbours; CPU per page is what
 the pipeline itself costs and moves far less with load. Each round crawls with every
 configuration back to back, so the ratio within a round is a paired comparison: the
@@ -94,9 +94,23 @@ def bare_settings(concurrency: int) -> Settings:
 
 
 def cpu_seconds() -> float:
-    """This process's CPU time plus its finished children's (the WARC writer's)."""
+    """This process's CPU time, its finished children's (the WARC writers') and the
+    scoring process's (it serves every crawl, so it is still running)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system + t.children_user + t.children_system + scorer_cpu_seconds()
+
+
+def scorer_cpu_seconds() -> float:
+    from classifiers.listing_scorer import default_scorer
+
+    if not default_scorer.cache_info().currsize:
+        return 0.0
+    scorer = default_scorer()
+    if scorer is None:
+        return 0.0
+    # /proc/PID/stat: utime and stime are fields 14 and 15, after the "(name)" field.
+    fields = Path(f"/proc/{scorer.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def crawl_timed(runner: CrawlerRunner, crawler: Crawler, cpu: dict[Crawler, float],

@@ -47,6 +47,10 @@ class ScoringProcess:
             raise ModelUnavailable(hello["error"])
         self.model_version: str = hello["model_version"]
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def __call__(self, items: list[Any]) -> list[dict[str, Any]]:
         """Verdict columns (`listing_scorer.verdict_columns`) for each `ListingData`."""
         with self._lock:
