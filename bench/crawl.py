@@ -94,22 +94,27 @@ def bare_settings(concurrency: int) -> Settings:
 
 
 def cpu_seconds() -> float:
-    """This process's CPU time, its finished children's (the WARC writers') and the
-    scoring process's (it serves every crawl, so it is still running)."""
+    """CPU time of this process and of its WARC writer and scoring child processes (they
+    serve every crawl of the process, so they are still running: read from /proc)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system + scorer_cpu_seconds()
+    return t.user + t.system + sum(_child_cpu_seconds(pid) for pid in _child_pids())
 
 
-def scorer_cpu_seconds() -> float:
+def _child_pids() -> list[int]:
     from classifiers.listing_scorer import default_scorer
+    from store import warc_process
 
-    if not default_scorer.cache_info().currsize:
-        return 0.0
-    scorer = default_scorer()
-    if scorer is None:
-        return 0.0
+    pids = []
+    if default_scorer.cache_info().currsize and default_scorer() is not None:
+        pids.append(default_scorer().pid)
+    if warc_process._child is not None and not warc_process._child.dead:
+        pids.append(warc_process._child.proc.pid)
+    return pids
+
+
+def _child_cpu_seconds(pid: int) -> float:
     # /proc/PID/stat: utime and stime are fields 14 and 15, after the "(name)" field.
-    fields = Path(f"/proc/{scorer.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -101,7 +101,8 @@ class CaptureWriter:
     def __init__(self, home: Path, db_url: str, *, source: str,
                  info: dict[str, str], flush_every: int = 500, flush_seconds: float = 2.0,
                  roll_bytes: int | None = None, lock: threading.Lock | None = None,
-                 max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES) -> None:
+                 max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES,
+                 name: str | None = None) -> None:
         self.home = home
         # Shared with the store's writers on the same database: SQLite lets one writer in at
         # a time, and a transaction that finds it busy sleeps in SQLite's back-off instead
@@ -134,7 +135,8 @@ class CaptureWriter:
         self.bytes = 0
         self.errors = 0
         self.unindexed = 0  # records written whose index rows could not be committed
-        self._thread = threading.Thread(target=self._run, name=f"warc-{source}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name or f"warc-{source}",
+                                        daemon=True)
         self._thread.start()
 
     @property

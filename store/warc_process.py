@@ -1,29 +1,32 @@
-"""Write a crawl's WARC records in a child process, so capture costs the crawl almost nothing.
+"""Write WARC records in a child process, so capture costs the crawl almost nothing.
 
 In a thread, serialising, compressing and indexing every exchange held the GIL the crawl's
 reactor thread needs: capture slowed the crawl by a fifth (`bench/crawl.py`). Here the
 reactor thread only pickles each `PageCapture` into a pipe; a child process
-(`python -m store.warc_process`) runs the same `CaptureWriter` on the other end and reports
-its totals when the pipe closes.
+(`python -m store.warc_process`) runs a `CaptureWriter` per crawl on the other end. One
+child serves every crawl of the process (its start-up costs a small crawl's worth of CPU),
+each crawl on its own channel.
 
-Frames (`store.frames`) on the child's stdin: the writer's configuration first, then one
-capture each; the end of the stream ends the capture. The child's stdout carries one frame
-back: the totals, the files written and the warnings it logged.
+Frames (`store.frames`) on the child's stdin: ("open", channel, configuration),
+("capture", channel, capture), ("close", channel). The child answers each close on its
+stdout with (channel, totals): records, files written, the warnings it logged.
 
-Nothing queued is lost to a crash of the crawl: the child ignores SIGINT and SIGTERM (they
-reach the whole process group) and, when its stdin closes — the crawl finished, or was
-killed — writes and indexes everything it has received, then exits. A pipe full of
+Nothing handed over is lost to a crash of the crawl: the child ignores SIGINT and SIGTERM
+(they reach the whole process group) and, when its stdin closes — the process finished, or
+was killed — writes and indexes everything it has received, then exits. A pipe full of
 unwritten captures holds the crawl back, as the thread's bounded queue did.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -39,56 +42,102 @@ logger = logging.getLogger(__name__)
 
 # Captures waiting in the pipe before `submit` blocks (Linux caps it at pipe-max-size).
 PIPE_BYTES = 1 << 20
-MAX_MESSAGES = 20  # warnings the child hands back for the crawl log
+MAX_MESSAGES = 20  # warnings a channel hands back for the crawl log
+
+
+class _Child:
+    """The running child process, shared by the crawls of this process."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "store.warc_process"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+        _grow(self.proc.stdin.fileno())
+        self.channels = itertools.count(1)
+        self.dead = False
+        self._send_lock = threading.Lock()
+        self._reply_lock = threading.Lock()
+        self._replies: dict[int, dict[str, Any]] = {}
+
+    def send(self, message: tuple) -> bool:
+        """False when the child is gone (the message is lost)."""
+        data = frames.encode(message)
+        with self._send_lock:
+            if self.dead:
+                return False
+            try:
+                frames.write_all(self.proc.stdin, data)
+            except OSError:
+                self.dead = True
+                logger.error("the WARC writer process has gone; captures are being lost")
+                return False
+        return True
+
+    def reply(self, channel: int) -> dict[str, Any] | None:
+        """The totals the child sent for `channel`; None if it died first."""
+        with self._reply_lock:  # one reader at a time; others' replies wait in the dict
+            while channel not in self._replies:
+                try:
+                    message = frames.read(self.proc.stdout)
+                except Exception:  # a torn reply
+                    message = None
+                if message is None:
+                    self.dead = True
+                    return None
+                self._replies[message[0]] = message[1]
+            return self._replies.pop(channel)
+
+
+_child: _Child | None = None
+_child_lock = threading.Lock()
+
+
+def _running_child() -> _Child:
+    global _child
+    with _child_lock:
+        if _child is None or _child.dead or _child.proc.poll() is not None:
+            _child = _Child()
+        return _child
 
 
 class CaptureProcess:
-    """`CaptureWriter`'s interface, with the writing done in a child process."""
+    """`CaptureWriter`'s interface for one crawl, with the writing done in the child."""
 
     def __init__(self) -> None:
-        """Start the child now (its imports take a moment); `configure` before `submit`."""
+        """Start the child if none runs (its imports take a moment); `configure` next."""
         self.records = self.revisits = self.bytes = self.errors = self.unindexed = 0
         self.files: list[Path] = []
         self.lost = 0  # captures the child never received (it died)
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "store.warc_process"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, bufsize=0, close_fds=True)
-        assert self._proc.stdin is not None
-        self._pipe = self._proc.stdin
-        _grow(self._pipe.fileno())
+        self._child = _running_child()
+        self._channel = next(self._child.channels)
         self._closed = False
+
+    @property
+    def pid(self) -> int:
+        return self._child.proc.pid
 
     def configure(self, home: Path, db_url: str, *, source: str, info: dict[str, str],
                   roll_bytes: int | None = None) -> None:
         """Where and what to write: the child's writer starts when this arrives."""
-        self._send({"home": str(home), "db_url": db_url, "source": source, "info": info,
-                    "roll_bytes": roll_bytes})
+        self._send(("open", self._channel, {
+            "home": str(home), "db_url": db_url, "source": source, "info": info,
+            "roll_bytes": roll_bytes}))
 
     def submit(self, capture: PageCapture) -> None:
         """Queue `capture`; blocks while the pipe is full."""
-        if self._closed:
-            self.lost += 1
-            return
-        self._send(capture)
+        self._send(("capture", self._channel, capture))
 
     def close(self) -> None:
-        """Wait until the child has written and indexed everything. Blocks."""
-        if not self._closed:
-            with contextlib.suppress(OSError):
-                frames.write_all(self._pipe, frames.END)
+        """Wait until the child has written and indexed this crawl's captures. Blocks."""
+        if self._closed:
+            return
         self._closed = True
-        with contextlib.suppress(OSError):
-            self._pipe.close()
-        assert self._proc.stdout is not None
-        try:
-            totals = frames.read(self._proc.stdout)
-        except Exception:  # a torn report
-            totals = None
-        self._proc.wait()
+        totals = (self._child.reply(self._channel)
+                  if self._child.send(("close", self._channel)) else None)
         if totals is None:  # the child died: whatever it had not written is lost
             self.errors += 1
-            logger.error("the WARC writer process ended without a report (exit status %s)",
-                         self._proc.returncode)
+            logger.error("the WARC writer process ended before reporting (exit status %s)",
+                         self._child.proc.poll())
             totals = {}
         for name in ("records", "revisits", "bytes", "errors", "unindexed"):
             setattr(self, name, getattr(self, name) + totals.get(name, 0))
@@ -100,15 +149,9 @@ class CaptureProcess:
             logger.error("%d page capture(s) lost: the WARC writer process had gone",
                          self.lost)
 
-    def _send(self, value: Any) -> None:
-        data = frames.encode(value)
-        try:
-            frames.write_all(self._pipe, data)
-        except OSError:  # the child is gone: say so once, count what could not be sent
-            if not self._closed:
-                logger.error("the WARC writer process has gone; captures are being lost")
-            self._closed = True
-            self.lost += 1
+    def _send(self, message: tuple) -> None:
+        if self._closed or not self._child.send(message):
+            self.lost += message[0] == "capture"
 
 
 def _grow(fd: int) -> None:
@@ -120,16 +163,19 @@ def _grow(fd: int) -> None:
 
 # -- the child ------------------------------------------------------------------------------
 class _Remember(logging.Handler):
+    """Warnings per channel (the writer thread's name says whose), for the crawl's log."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        self.messages: dict[str, list[str]] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        if len(self.messages) < MAX_MESSAGES:
+        kept = self.messages.setdefault(record.threadName or "", [])
+        if len(kept) < MAX_MESSAGES:
             text = record.getMessage()
             if record.exc_info and record.exc_info[1] is not None:
                 text += f": {record.exc_info[1]!r}"
-            self.messages.append(text)
+            kept.append(text)
 
 
 def main() -> None:
@@ -137,29 +183,51 @@ def main() -> None:
     # reaching the whole process group must not cut short what it already handed over.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    report = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)  # nothing else may write to the report pipe
+    out = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)  # nothing else may write to the reply pipe
+    out_lock = threading.Lock()
     remember = _Remember()
     logging.getLogger().addHandler(remember)
-    stream = sys.stdin.buffer
-    config = frames.read(stream)
-    totals: dict[str, Any] = {}
-    if config is not None:
-        from store.warc_capture import CaptureWriter
+    from store.warc_capture import CaptureWriter
 
-        writer = CaptureWriter(Path(config["home"]), config["db_url"], source=config["source"],
-                               info=config["info"],
-                               **({"roll_bytes": config["roll_bytes"]}
-                                  if config["roll_bytes"] else {}))
-        while (capture := frames.read(stream)) is not None:
-            writer.submit(capture)
+    writers: dict[int, CaptureWriter] = {}
+    closing: list[threading.Thread] = []
+
+    def close(channel: int, writer: CaptureWriter) -> None:
         writer.close()
         totals = {"records": writer.records, "revisits": writer.revisits,
                   "bytes": writer.bytes, "errors": writer.errors,
-                  "unindexed": writer.unindexed, "files": [str(p) for p in writer.files]}
-    totals["messages"] = remember.messages
-    frames.write_all(report, frames.encode(totals))
-    report.close()
+                  "unindexed": writer.unindexed, "files": [str(p) for p in writer.files],
+                  "messages": remember.messages.pop(f"warc-{channel}", [])}
+        with out_lock, contextlib.suppress(OSError):  # the crawl may be gone
+            frames.write_all(out, frames.encode((channel, totals)))
+
+    stream = sys.stdin.buffer
+    while (message := frames.read(stream)) is not None:
+        kind, channel = message[0], message[1]
+        if kind == "capture" and channel in writers:
+            writers[channel].submit(message[2])
+        elif kind == "open":
+            config = message[2]
+            writers[channel] = CaptureWriter(
+                Path(config["home"]), config["db_url"], source=config["source"],
+                info=config["info"], name=f"warc-{channel}",
+                **({"roll_bytes": config["roll_bytes"]} if config["roll_bytes"] else {}))
+        elif kind == "close":
+            writer = writers.pop(channel, None)
+            if writer is None:
+                with out_lock:
+                    frames.write_all(out, frames.encode((channel, {})))
+                continue
+            # Off the reading loop: other crawls' captures keep flowing while this drains.
+            thread = threading.Thread(target=close, args=(channel, writer))
+            thread.start()
+            closing.append(thread)
+    # The crawling process is gone (or done): write everything it handed over.
+    for channel, writer in writers.items():
+        close(channel, writer)
+    for thread in closing:
+        thread.join()
 
 
 if __name__ == "__main__":

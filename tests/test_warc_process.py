@@ -89,7 +89,7 @@ def test_a_killed_crawl_loses_no_capture_it_handed_over(tmp_path: Path) -> None:
         "writer.configure(home, url, source='s', info={'a': 'b'})\n"
         "for i in range(40):\n"
         "    writer.submit(_capture(i))\n"
-        "print(writer._proc.pid, flush=True)\n"
+        "print(writer.pid, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")
     crawl = subprocess.run([sys.executable, "-c", script, str(tmp_path), url], cwd=REPO,
                            capture_output=True, text=True, timeout=60)
@@ -107,8 +107,8 @@ def test_a_dead_writer_costs_captures_not_the_crawl(tmp_path: Path) -> None:
     open_store(url).dispose()
     writer = CaptureProcess()
     writer.configure(tmp_path, url, source="s", info={"a": "b"})
-    writer._proc.kill()
-    writer._proc.wait()
+    writer._child.proc.kill()
+    writer._child.proc.wait()
     for i in range(300):  # more than the pipe holds: a send finds the child gone
         writer.submit(_capture(i))
     writer.close()  # returns, does not hang
@@ -124,10 +124,10 @@ def test_the_writer_ignores_a_ctrl_c_sent_to_the_process_group(tmp_path: Path) -
         writer.submit(_capture(i))
     wanted = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
     deadline = time.monotonic() + 30
-    while _ignored(writer._proc.pid) & wanted != wanted and time.monotonic() < deadline:
+    while _ignored(writer.pid) & wanted != wanted and time.monotonic() < deadline:
         time.sleep(0.05)  # until the child has set its signal handling up
-    os.kill(writer._proc.pid, signal.SIGINT)
-    os.kill(writer._proc.pid, signal.SIGTERM)
+    os.kill(writer.pid, signal.SIGINT)
+    os.kill(writer.pid, signal.SIGTERM)
     for i in range(5, 10):
         writer.submit(_capture(i))
     writer.close()
@@ -152,3 +152,26 @@ def _ignored(pid: int) -> int:
         if line.startswith("SigIgn:"):
             return int(line.split()[1], 16)
     return 0
+
+
+def test_one_child_serves_interleaved_crawls_each_with_its_own_totals(tmp_path: Path) -> None:
+    homes = [tmp_path / "a", tmp_path / "b"]
+    urls = [f"sqlite:///{home / 'c.db'}" for home in homes]
+    for url in urls:
+        open_store(url).dispose()
+    first, second = CaptureProcess(), CaptureProcess()
+    assert first.pid == second.pid
+    first.configure(homes[0], urls[0], source="a", info={"a": "b"})
+    second.configure(homes[1], urls[1], source="b", info={"a": "b"})
+    for i in range(30):
+        first.submit(_capture(i))
+        if i % 3 == 0:
+            second.submit(_capture(100 + i))
+    first.close()
+    second.submit(_capture(999))  # still open while the other crawl has closed
+    second.close()
+    assert (first.records, second.records) == (60, 22)
+    assert [_count(url) for url in urls] == [60, 22]
+    assert all(f.is_relative_to(homes[0]) for f in first.files) and first.files
+    assert all(f.is_relative_to(homes[1]) for f in second.files) and second.files
+    assert CaptureProcess().pid == first.pid  # the next crawl reuses the child
