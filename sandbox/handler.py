@@ -80,6 +80,20 @@ def _plain(status: int, text: str, **headers: str) -> web.Response:
     )
 
 
+async def _read_up_to(request: web.BaseRequest, limit: int) -> bytes:
+    """Up to `limit` bytes of the body: one read() returns only what has arrived so far, so a
+    body sent in several packets would pass the size check half-read."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = await request.content.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 class SandboxApp:
     """State shared by all requests: which night is served, and the 429 counters."""
 
@@ -116,7 +130,7 @@ class SandboxApp:
         query = parse_query(target)
         if request.method == "POST" and path in getattr(site, "post_paths", ()):
             # Query portals answer their forms by POST as well (the fields win over the URL's).
-            body = await request.content.read(MAX_FORM_BYTES + 1)
+            body = await _read_up_to(request, MAX_FORM_BYTES + 1)
             if len(body) > MAX_FORM_BYTES:
                 return _plain(413, "413 请求内容过大\n")
             query = {**query, **parse_form(body, request.headers.get("Content-Type", ""))}

@@ -104,9 +104,10 @@ class CaptureWriter:
                  max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES,
                  name: str | None = None) -> None:
         self.home = home
-        # Shared with the store's writers on the same database: SQLite lets one writer in at
-        # a time, and a transaction that finds it busy sleeps in SQLite's back-off instead
-        # of waiting exactly as long as needed.
+        # Writers in one process that share a lock take turns on the database: SQLite lets
+        # one writer in at a time, and a transaction that finds it busy sleeps in SQLite's
+        # back-off instead of waiting exactly as long as needed. (The crawl's writer runs in
+        # its own process, `store.warc_process`, where the busy timeout arbitrates.)
         self.lock = lock or threading.Lock()
         self.source = source
         self.info = info

@@ -94,3 +94,22 @@ def test_oversized_form_is_refused(server: SandboxServer) -> None:
     status, _, _ = call(server, "POST", OFFICIAL_SITES["zlaq"], "/cx/result",
                         b"zsbh=" + b"9" * 70_000)
     assert status == 413
+
+
+def test_oversized_form_sent_in_pieces_is_refused(server: SandboxServer) -> None:
+    """The size check must not see only the first packet of a slowly sent body."""
+    import socket
+    import time
+
+    body = b"zsbh=" + b"9" * 70_000
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(f"POST /cx/result HTTP/1.1\r\nHost: {OFFICIAL_SITES['zlaq']}\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n"
+                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
+        for start in range(0, len(body), 8192):
+            sock.sendall(body[start:start + 8192])
+            time.sleep(0.02)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413")
