@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import signal
-import subprocess
 import sys
 import threading
 from typing import Any
@@ -37,9 +34,7 @@ class ScoringProcess:
 
     def __init__(self) -> None:
         """Start the child and wait for its model; `ModelUnavailable` if it has none."""
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "classifiers.scoring_process"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+        self._proc = frames.start_child("classifiers.scoring_process")
         self._lock = threading.Lock()
         hello = self._receive()
         if "error" in hello:
@@ -79,10 +74,7 @@ class ScoringProcess:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    out = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)  # nothing else may write to the reply pipe
+    out = frames.child_replies()
     logging.basicConfig(level=logging.WARNING, format="scoring process: %(message)s")
     from classifiers.listing_scorer import verdict_columns
     from classifiers.scoring import Classifier

@@ -22,9 +22,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import os
-import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -49,9 +46,7 @@ class _Child:
     """The running child process, shared by the crawls of this process."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "store.warc_process"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+        self.proc = frames.start_child("store.warc_process")
         _grow(self.proc.stdin.fileno())
         self.channels = itertools.count(1)
         self.dead = False
@@ -179,12 +174,8 @@ class _Remember(logging.Handler):
 
 
 def main() -> None:
-    # The crawl decides when capture ends (its pipe closes); a Ctrl-C or a service stop
-    # reaching the whole process group must not cut short what it already handed over.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    out = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)  # nothing else may write to the reply pipe
+    # A Ctrl-C or a service stop must not cut short what the crawl already handed over.
+    out = frames.child_replies()
     out_lock = threading.Lock()
     remember = _Remember()
     logging.getLogger().addHandler(remember)
