@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from store import frames
-from store.warc_capture import PageCapture
+from store.warc_capture import CaptureWriter, PageCapture
 
 try:
     import fcntl
@@ -179,8 +179,6 @@ def main() -> None:
     out_lock = threading.Lock()
     remember = _Remember()
     logging.getLogger().addHandler(remember)
-    from store.warc_capture import CaptureWriter
-
     writers: dict[int, CaptureWriter] = {}
     closing: list[threading.Thread] = []
 
