@@ -38,6 +38,7 @@ from scrapy.crawler import Crawler, CrawlerRunner  # noqa: E402
 from scrapy.settings import Settings  # noqa: E402
 from scrapy.utils.reactor import install_reactor  # noqa: E402
 
+from bench.cpu_time import cpu_seconds  # noqa: E402
 from certwatch.config import Config  # noqa: E402
 from certwatch.crawl import crawl_settings  # noqa: E402
 from certwatch.sandbox_proc import embedded_sandbox  # noqa: E402
@@ -91,31 +92,6 @@ def bare_settings(concurrency: int) -> Settings:
         "CONCURRENT_ITEMS": CERTWATCH_SETTINGS.getint("CONCURRENT_ITEMS"),
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     })
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its WARC writer and scoring child processes (they
-    serve every crawl of the process, so they are still running: read from /proc)."""
-    t = os.times()
-    return t.user + t.system + sum(_child_cpu_seconds(pid) for pid in _child_pids())
-
-
-def _child_pids() -> list[int]:
-    from classifiers.listing_scorer import default_scorer
-    from store import warc_process
-
-    pids = []
-    if default_scorer.cache_info().currsize and default_scorer() is not None:
-        pids.append(default_scorer().pid)
-    if warc_process._child is not None and not warc_process._child.dead:
-        pids.append(warc_process._child.proc.pid)
-    return pids
-
-
-def _child_cpu_seconds(pid: int) -> float:
-    # /proc/PID/stat: utime and stime are fields 14 and 15, after the "(name)" field.
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def crawl_timed(runner: CrawlerRunner, crawler: Crawler, cpu: dict[Crawler, float],
