@@ -16,7 +16,6 @@ machine) and the WARC bytes written per page.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -66,8 +65,6 @@ def capture_throughput(rounds: int = 5, score: bool = True,
                         config, batch=f"bench{i}", host_map=host_map, loopback_only=True,
                         progress_interval=0, log_file=None,
                         extra={**OVERRIDES, "CERTWATCH_SCORE": score, "CERTWATCH_WARC": warc})
-                    # The WARC writer and the body store take their home from the environment.
-                    os.environ["CERTWATCH_HOME"] = str(home)
                     crawler = Crawler(ListingsSpider, settings)
                     cpu_start = cpu_seconds()
                     yield runner.crawl(crawler, source=SOURCE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,10 @@ class Config:
     def ensure_dirs(self) -> None:
         for path in (self.home, self.bodies_dir, self.logs_dir, self.reports_dir):
             path.mkdir(parents=True, exist_ok=True)
+
+
+def crawl_home(settings: Any) -> Path:
+    """A crawl's CERTWATCH_HOME: its Scrapy settings' (`certwatch crawl`, the benchmarks),
+    else the environment's (`scrapy crawl`). Bodies, WARC files and the database must agree."""
+    home = settings.get("CERTWATCH_HOME")
+    return Path(home) if home else Config.from_env().home

@@ -21,6 +21,7 @@ def crawl_settings(config: Config, *, batch: str, host_map: dict[str, str] | Non
     settings.setmodule("crawlers.settings", priority="project")
     settings.set("CERTWATCH_BATCH", batch, priority="cmdline")
     settings.set("CERTWATCH_DB_URL", config.db_url, priority="cmdline")
+    settings.set("CERTWATCH_HOME", str(config.home), priority="cmdline")
     settings.set("CERTWATCH_HOST_MAP", host_map or {}, priority="cmdline")
     settings.set("CERTWATCH_LOOPBACK_ONLY", loopback_only, priority="cmdline")
     settings.set("CERTWATCH_PROGRESS_INTERVAL", progress_interval, priority="cmdline")

@@ -34,7 +34,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
 from certwatch import __version__
-from certwatch.config import Config
+from certwatch.config import Config, crawl_home
 from crawlers import browser_capture
 from crawlers.pipelines.store import CAPTURE_CLOSING
 from store.clock import utcnow
@@ -72,7 +72,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         settings = crawler.settings
         config = Config.from_env()
-        self.home = config.home
+        self.home = crawl_home(settings)
         self.db_url = settings.get("CERTWATCH_DB_URL") or config.db_url
         self.operator = operator_name()
         # Started here, before the crawl opens, so the child's start-up overlaps the engine's.

@@ -19,7 +19,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from sqlalchemy import Engine
 from twisted.internet import threads
 
-from certwatch.config import Config
+from certwatch.config import Config, crawl_home
 from classifiers.listing_scorer import default_scorer
 from crawlers.items import PageItem
 from store.bodies import BodyStore
@@ -54,7 +54,7 @@ class StorePipeline:
         settings = crawler.settings
         config = Config.from_env()
         self.db_url = settings.get("CERTWATCH_DB_URL") or config.db_url
-        self.home = config.home
+        self.home = crawl_home(settings)
         self.batch = settings.get("CERTWATCH_BATCH") or uuid.uuid4().hex[:12]
         self.score = settings.getbool("CERTWATCH_SCORE", True)
         self.recorder: RunRecorder | None = None
