@@ -25,8 +25,8 @@ def _child_pids() -> list[int]:
     pids = []
     if default_scorer.cache_info().currsize and default_scorer() is not None:
         pids.append(default_scorer().pid)
-    if warc_process._child is not None and not warc_process._child.dead:
-        pids.append(warc_process._child.proc.pid)
+    if (writer := warc_process.child_pid()) is not None:
+        pids.append(writer)
     return pids
 
 

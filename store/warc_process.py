@@ -95,6 +95,12 @@ def _running_child() -> _Child:
         return _child
 
 
+def child_pid() -> int | None:
+    """The running writer process's pid (the benchmarks read its CPU time), if one runs."""
+    child = _child
+    return child.proc.pid if child is not None and not child.dead else None
+
+
 class CaptureProcess:
     """`CaptureWriter`'s interface for one crawl, with the writing done in the child."""
 
@@ -145,8 +151,8 @@ class CaptureProcess:
                          self.lost)
 
     def _send(self, message: tuple) -> None:
-        if self._closed or not self._child.send(message):
-            self.lost += message[0] == "capture"
+        if (self._closed or not self._child.send(message)) and message[0] == "capture":
+            self.lost += 1
 
 
 def _grow(fd: int) -> None:
