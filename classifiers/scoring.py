@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -18,6 +19,16 @@ from classifiers.normalize import Normalized, normalize
 
 MAX_REASONS = 5
 MAX_SPANS = 48  # strongest n-gram occurrences considered per listing before merging
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def representable(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, one for one (offsets still hold).
+
+    json.loads accepts "\\ud800" and a file read with surrogateescape yields such code
+    points; UTF-8 cannot encode them, so nothing echoed back may contain one.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -109,10 +120,16 @@ class Classifier:
         # scalar per probability.
         for (title, text), norm, p, label, phrases in zip(
                 items, normalized, proba.tolist(), best.tolist(), spans, strict=True):
+            reasons = _reasons(phrases, norm, title)
+            if _LONE_SURROGATE.search(title) or _LONE_SURROGATE.search(text):
+                # Scored as given (the normaliser drops them); echoed with U+FFFD instead.
+                title, text = representable(title), representable(text)
+                reasons = [_new_reason(representable(r.text), r.start, r.end, r.weight,
+                                       r.field) for r in reasons]
             verdicts.append(Verdict(
                 label=labels[label], score=round(1.0 - p[benign], 4),
                 scores={name: round(p[i], 4) for i, name in enumerate(labels)},
-                reasons=_reasons(phrases, norm, title),
+                reasons=reasons,
                 attributes=extract_attributes(text, title).as_dict(),
                 model_version=version))
         return verdicts
