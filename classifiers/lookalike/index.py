@@ -63,6 +63,9 @@ class NameIndex:
     long_brands: dict[int, list[str]]  # name length → brands of 12+ letters within 2 of it
     embedded: list[tuple[str, int]]  # official host without www, site index — longest first
     region_sites: dict[str, frozenset[int]]
+    query_portals: frozenset[int]  # sites with 查询 in their name or a title
+    gov_words: frozenset[str]  # gov_tokens: gov, zhengfu, guanwang …
+    home_portal: dict[int, int]  # an agency's home site → its one query portal (www.mem → cx.mem)
     generic: frozenset[str]
     host_labels: dict[str, frozenset[int]]  # labels of official hosts (mem, zlaq, gzjs …)
     tld_labels: frozenset[str]  # last labels of every public-suffix rule
@@ -70,6 +73,10 @@ class NameIndex:
     official_tails: tuple[str, ...]  # ".gov.cn", ".osta.org.cn" …: never the fast path
     glyphs: homoglyphs.Homoglyphs
     clean_labels: dict[str, bool] = field(default_factory=dict)  # fast-path memo per label
+
+    def is_word(self, piece: str) -> bool:
+        """A whole token, a generic label or a number: a piece that needs no repair."""
+        return piece in self.tokens or piece in self.generic or piece.isdigit()
 
 
 _RANK = {"brand": 5, "token": 4, "gov-token": 3, "query-word": 2, "region": 1}
@@ -136,6 +143,7 @@ def _build(watchlist: Watchlist) -> NameIndex:
                     for r in vocab.regions}
     # Query words point to the query portals (查询 in the name or a title): a name saying
     # "zscx" next to "mohurd" imitates the certificate query, not the ministry's home page.
+    # They say which kind of site, not which one, so names.py uses them to break ties only.
     portals = frozenset(i for i, s in enumerate(watchlist.sites)
                         if "查询" in s.name or any("查询" in t for t in s.titles))
     for info in tokens.values():
@@ -144,8 +152,8 @@ def _build(watchlist: Watchlist) -> NameIndex:
     # Department tokens point to every site that lists them.
     for token, info in tokens.items():
         if not info.sites and info.kind == "token":
-            info.sites = frozenset(i for i, s in enumerate(watchlist.sites)
-                                   if token in s.tokens or token in s.initialism)
+            info.sites = _listing(watchlist, token)
+    _widen_departments(watchlist, tokens)
 
     host_labels: dict[str, set[int]] = {}
     for index, site in enumerate(watchlist.sites):
@@ -206,6 +214,54 @@ def _build(watchlist: Watchlist) -> NameIndex:
         long_brands=long_brands,
         embedded=embedded,
         region_sites=region_sites,
+        query_portals=portals,
+        home_portal=_home_portals(watchlist, portals),
+        gov_words=frozenset(vocab.gov_tokens),
         generic=generic,
         glyphs=homoglyphs.load(),
     )
+
+
+def _listing(watchlist: Watchlist, token: str) -> frozenset[int]:
+    return frozenset(i for i, s in enumerate(watchlist.sites)
+                     if token in s.tokens or token in s.initialism)
+
+
+def _widen_departments(watchlist: Watchlist, tokens: dict[str, TokenInfo]) -> None:
+    """A department word that only some hosts carry as their label names the department.
+
+    zfcxjst (住房城乡建设厅) is the host label of five provinces' 住建厅 and listed by none, so
+    it would point to those five only, and `zfcxjst-sc.com` could not reach Sichuan's
+    jst.sc.gov.cn. It points to every site listing the department tokens those hosts list
+    (zjt, zhujianting): the region, when named, then picks the province.
+    """
+    department = frozenset(watchlist.vocabulary.department_tokens)
+    for token in department:
+        info = tokens.get(token)
+        if info is None or not info.sites or _listing(watchlist, token):
+            continue
+        kin = frozenset(
+            t for i in info.sites
+            for t in (*watchlist.sites[i].tokens, *watchlist.sites[i].initialism)
+            if t in department)
+        info.sites = info.sites | frozenset(
+            i for i, s in enumerate(watchlist.sites)
+            if not kin.isdisjoint(s.tokens) or not kin.isdisjoint(s.initialism))
+
+
+def _home_portals(watchlist: Watchlist, portals: frozenset[int]) -> dict[int, int]:
+    """zhujianbu-cx imitates the ministry's certificate query, as mohurd-cx does.
+
+    A query word next to an agency's home site (www.mohurd.gov.cn) points to the query portal
+    of the same registrant (zlaq.mohurd.gov.cn), when it has exactly one.
+    """
+    registrant = {i: psl.split(s.host).registered for i, s in enumerate(watchlist.sites)}
+    homes: dict[int, int] = {}
+    for index, site in enumerate(watchlist.sites):
+        own = registrant[index]
+        if index in portals or site.host not in (own, "www." + own):
+            continue
+        found = [p for p in portals if registrant[p] == own]
+        if len(found) == 1:
+            homes[index] = found[0]
+    return homes

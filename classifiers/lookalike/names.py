@@ -195,7 +195,9 @@ def _pieces(index: NameIndex, folded: str, raw: str, hit) -> None:
         if not label or label in index.generic:
             continue
         pieces = label.split("-")
-        if len(pieces) > 1:
+        if len(pieces) > 1 and not all(map(index.is_word, pieces)):
+            # mo-hurd is a brand split in two. When every piece is a word already
+            # (zfcxjs-tj, yjgl-jl), the join only makes up a brand across the hyphen.
             pieces.append(label.replace("-", ""))
         for piece in pieces:
             if piece and piece not in index.generic:
@@ -324,9 +326,14 @@ def _chinese(index: NameIndex, watchlist: Watchlist, body: str, hit) -> None:
 
 
 def _sites_named(watchlist: Watchlist, word: str) -> frozenset[int]:
-    return frozenset(i for i, s in enumerate(watchlist.sites)
-                     if s.region is None and (word in s.name or word in s.owner
-                                              or any(word in t for t in s.titles)))
+    """National sites whose name or owner holds the word; failing those, a page title.
+
+    The name says what a site is; a title may only mention it: 特种作业 names cx.mem.gov.cn
+    (特种作业操作证…查询), while zlaq.mohurd.gov.cn only lists 建筑施工特种作业 among its queries.
+    """
+    national = [(i, s) for i, s in enumerate(watchlist.sites) if s.region is None]
+    named = frozenset(i for i, s in national if word in s.name or word in s.owner)
+    return named or frozenset(i for i, s in national if any(word in t for t in s.titles))
 
 
 def _embedded(index: NameIndex, folded: str) -> frozenset[int]:
@@ -342,20 +349,44 @@ def _verdict(index: NameIndex, watchlist: Watchlist, shown: str,
         return NameVerdict(shown, "benign", 0.0, None, [])
     keep = 1.0
     votes: dict[int, float] = {}
-    for weight, sites in signals.values():
+    asks_query = False
+    for key, (weight, sites) in signals.items():
         keep *= 1.0 - weight
+        code, _, detail = key.partition(":")
+        if code in _QUERY_CODES:
+            # "a query portal", not which one: it only breaks ties. 官网 (guanwang) is among
+            # the Chinese query words but says "official site", not "query".
+            asks_query = asks_query or detail not in index.gov_words
+            continue
         for site in sites:
             votes[site] = votes.get(site, 0.0) + weight
-    for region in regions:
-        for site in index.region_sites.get(region, ()):
-            if site in votes:
-                votes[site] += WEIGHTS["region"]
     score = round(1.0 - keep, 3)
     reasons = sorted(signals, key=lambda key: -signals[key][0])
     if score < THRESHOLD:
         return NameVerdict(shown, "benign", score, None, reasons)
-    imitates = None
-    if votes:
-        best = max(votes.items(), key=lambda item: (item[1], -item[0]))[0]
-        imitates = watchlist.sites[best].host
+    best = _imitated(index, votes, regions, asks_query)
+    imitates = watchlist.sites[best].host if best is not None else None
     return NameVerdict(shown, "lookalike", score, imitates, reasons)
+
+
+_QUERY_CODES = frozenset({"query-word", "zh-query"})
+
+
+def _imitated(index: NameIndex, votes: dict[int, float], regions: set[str],
+              asks_query: bool) -> int | None:
+    """The site the name's own signals point to most; region and query words break ties.
+
+    A region or a query word names many sites (every query portal, every department of a
+    province), so it must not outvote a site's own token: `jzsc-chaxun.com` imitates
+    jzsc.mohurd.gov.cn, not the first query portal on the watchlist. A query word still
+    moves an agency's home site to that agency's query portal (zhujianbu-cx → zlaq).
+    """
+    if not votes:
+        return None
+    top = max(votes.values())
+    tied = [site for site, vote in votes.items() if top - vote < 1e-9]
+    local: frozenset[int] = frozenset().union(
+        *(index.region_sites.get(region, frozenset()) for region in regions))
+    portals = index.query_portals if asks_query else frozenset()
+    best = min(tied, key=lambda site: (site not in local, site not in portals, site))
+    return index.home_portal.get(best, best) if asks_query else best
