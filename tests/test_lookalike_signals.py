@@ -108,6 +108,56 @@ def test_canary_answers_are_read_from_what_the_submission_added() -> None:
     assert canary.classify_answer(canary.added_lines(before, before)) == canary.UNCLEAR
 
 
+PROBE = canary.make_canary(11)
+
+# What fake query sites answer to an impossible certificate: a validity statement or a
+# rendered record, often wrapped in customer-service boilerplate that mentions 有误 or 查无.
+FAKE_ANSWERS = [
+    "证书有效\n证书编号：{cert}\n姓名：王晓明\n发证机关：四川省住房和城乡建设厅\n"
+    "如信息有误请联系客服（微信同号）",
+    "查询结果\n证书状态：正常\n持证人：王晓明\n如查无此证请核对证书编号后重新查询",
+    "证书状态：正常",
+    "证书编号\t{cert}\n姓名\t李伟\n证书状态\n正常\n有效期至\t2027-12-31",
+    "考核结论：合格。若信息不一致，请与发证机关联系。",
+    "该人员已注册，注册单位：四川某建设工程有限公司",
+    "验证通过！本证书全国联网可查，查无此证全额退款",
+    "证书编号 {cert}\n姓 名 王晓明\n证书类别 建筑施工特种作业（建筑电工）\n发证日期 2019-05-06",
+    "温馨提示：如查询不到，可能是数据尚未同步\n证书状态为有效",
+]
+# What registries answer: a plain "no record", sometimes echoing the query.
+GENUINE_ANSWERS = [
+    "查询结果\n未查询到相关证书信息\n重新查询",
+    "未查询到符合条件的证书信息，请核对后重新输入",
+    "查无此证书信息请核对证书编号",
+    "对不起，没有找到符合条件的记录！如有疑问请咨询发证机关。",
+    "您查询的证书编号：{cert}，姓名：王晓明，未查询到相关信息",
+    "证书编号与身份证号不一致。证书有效性请以发证机关公布的信息为准",
+    "提示：无此证书记录",
+]
+
+
+@pytest.mark.parametrize("answer", FAKE_ANSWERS)
+def test_a_fake_answer_is_valid_whatever_boilerplate_surrounds_it(answer: str) -> None:
+    assert canary.classify_answer(answer.format(cert=PROBE.cert_number), PROBE) \
+        == canary.VALID
+
+
+@pytest.mark.parametrize("answer", GENUINE_ANSWERS)
+def test_a_registry_answer_is_not_found(answer: str) -> None:
+    assert canary.classify_answer(answer.format(cert=PROBE.cert_number), PROBE) \
+        == canary.NOT_FOUND
+
+
+def test_answers_that_say_neither_or_both_are_unclear() -> None:
+    assert canary.classify_answer("系统繁忙，请稍后再试", PROBE) == canary.UNCLEAR
+    assert canary.classify_answer("如证书有效，将在下方显示证书信息", PROBE) == canary.UNCLEAR
+    # A record of some OTHER number is not a record of the canary.
+    assert canary.classify_answer("证书编号 皖建安C(2021)0012345\n姓名 王建国", PROBE) \
+        == canary.UNCLEAR
+    # Contradicting itself, an answer proves nothing either way.
+    assert canary.classify_answer("证书有效\n未查询到相关证书信息", PROBE) == canary.UNCLEAR
+
+
 def test_fingerprint_round_trip_and_a_damaged_file(tmp_path) -> None:  # noqa: ANN001
     fp = fingerprint.Fingerprint("zlaq.mohurd.gov.cn", "2026-12-07T00:00:00Z", ["http://x/"],
                                  ["全国工程质量安全监管信息平台"], {1, 2, 3}, [["cert_number"]],

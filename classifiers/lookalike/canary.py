@@ -33,7 +33,22 @@ FAILED = "failed"  # the form could not be submitted (error, captcha, timeout)
 _NOT_FOUND_RE = re.compile(
     r"未查询到|未查到|查无|不存在|没有找到|未找到|无相关|无此|无记录|无符合|信息有误|不正确|不一致"
 )
-_VALID_RE = re.compile(r"证书有效|真实有效|验证通过|查询成功|状态[:：]?\s*有效|有效期至|核验通过")
+_STATUS_WORDS = r"有效|正常|合格|通过|已注册|在册"
+_VALID_RE = re.compile(
+    r"证书有效(?![性期])|真实有效|有效证书|验证通过|核验通过|验证成功|核验成功|查询成功|有效期至"
+    r"|已注册|证书正常"
+    rf"|(?:状态|结论|结果|有效性)[\s:：为是]*(?:{_STATUS_WORDS})"
+)
+# A clause saying what to do IF something is wrong ("如信息有误请联系客服", "若查无此证…"), or
+# a fake's promise ("查无此证全额退款"), is boilerplate, not the answer; so is a request
+# tacked onto a statement ("查无此证请核对" → "查无此证").
+_CONDITIONAL_RE = re.compile(
+    r"如果|如有|如需|如若|如[发对查信未证]|若|倘若|假如|可能|提示|退款|包退|保证")
+_REQUEST_RE = re.compile(r"请|客服|咨询|为准|仅供参考")
+_CLAUSE_RE = re.compile(r"[。！？!?；;\n，,]")
+_LONE_STATUS_RE = re.compile(rf"\n[ \t]*({_STATUS_WORDS})[ \t]*(?=\n|$)")
+# A rendered record: the canary's own number next to a holder's name.
+_HOLDER_RE = re.compile(r"(?:姓\s*名|持证人)[\s:：]*[\u4e00-\u9fff·]{2,6}")
 
 
 def id_check_digit(first17: str) -> str:
@@ -86,13 +101,36 @@ class _Seeded:
         return self._rng.randint(a, b)
 
 
-def classify_answer(added_text: str) -> str:
-    """What the text a submission added to the page says about the canary."""
-    if _NOT_FOUND_RE.search(added_text):
-        return NOT_FOUND
-    if _VALID_RE.search(added_text):
+def classify_answer(added_text: str, probe: Canary | None = None) -> str:
+    """What the text a submission added to the page says about the canary.
+
+    A positive statement (证书有效, 状态：正常, 考核结果：合格, 已注册 …) or a rendered record
+    of the canary number with a holder's name is VALID, whatever boilerplate surrounds it
+    ("如信息有误请联系客服"). Only a "not found" stated as the answer outweighs it, and then
+    the answer contradicts itself: UNCLEAR, since calling a genuine registry fake costs more
+    than missing one fake.
+    """
+    # A status cell rendered on a line of its own belongs to the label above it.
+    text = _LONE_STATUS_RE.sub(r" \1", added_text)
+    stated = []
+    for clause in _CLAUSE_RE.split(text):
+        if clause.strip() and not _CONDITIONAL_RE.search(clause):
+            stated.append(_REQUEST_RE.split(clause, maxsplit=1)[0])
+    missing = any(_NOT_FOUND_RE.search(clause) for clause in stated)
+    valid = any(_VALID_RE.search(clause) for clause in stated)
+    if missing:
+        return UNCLEAR if valid else NOT_FOUND
+    if valid or _shows_record(added_text, probe):
         return VALID
-    return UNCLEAR
+    # Nothing stated outright: "not found" only in a hint or a request still means not found.
+    return NOT_FOUND if _NOT_FOUND_RE.search(added_text) else UNCLEAR
+
+
+def _shows_record(text: str, probe: Canary | None) -> bool:
+    if probe is None:
+        return False
+    flat = re.sub(r"\s+", "", text)
+    return probe.cert_number in flat and _HOLDER_RE.search(text) is not None
 
 
 def added_lines(before: str, after: str) -> str:
@@ -189,7 +227,7 @@ def run_probe(watch, form: dict, canary: Canary, out) -> CanaryResult:  # noqa: 
         page.remove_listener("response", keep)
     added = added_lines(before, after)
     result.answer = added[:MAX_ANSWER_CHARS]
-    result.outcome = classify_answer(added)
+    result.outcome = classify_answer(added, canary)
     result.finished_at = iso(utcnow())
     entries = [_exchange_entry(n, at, resp, out) for n, (at, resp) in enumerate(exchanges)]
     result.exchange = out.write_json("canary-exchange.json", {
