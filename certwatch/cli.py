@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from certwatch import __version__
 from certwatch.arguments import positive
@@ -17,6 +18,9 @@ from certwatch.sandbox_proc import SandboxError
 from classifiers.errors import ClassifierError
 from crawlers.errors import CrawlerError
 from store.errors import StoreError
+
+if TYPE_CHECKING:
+    from classifiers.scoring import Classifier
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -176,20 +180,34 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_classify(args: argparse.Namespace, config: Config) -> int:
     from certwatch.classify_stream import classify_lines
-    from classifiers.scoring import Classifier
 
-    classifier = Classifier.load()
+    classifier = _load_classifier("classify")
+    # Bytes both ways: each line is decoded on its own, and the output is strict UTF-8
+    # whatever the locale says.
     if args.file in (None, "-"):
-        bad = classify_lines(sys.stdin, sys.stdout, classifier)
+        bad = classify_lines(sys.stdin.buffer, sys.stdout.buffer, classifier)
     else:
         try:
-            with open(args.file, encoding="utf-8", errors="surrogateescape") as fh:
-                bad = classify_lines(fh, sys.stdout, classifier)
+            with open(args.file, "rb") as fh:
+                bad = classify_lines(fh, sys.stdout.buffer, classifier)
         except OSError as exc:
             raise CLIError(f"cannot read {args.file}: {exc.strerror}") from None
     if bad:
-        _err(f"{bad} malformed line(s); each got an error line naming its line number")
+        _err(f"{bad} line(s) not scored; each got an error line naming its line number")
     return EXIT_USAGE if bad else EXIT_OK
+
+
+def _load_classifier(command: str) -> Classifier:
+    """The installed model, or a one-line configuration error (exit 2) before any input is
+    read: nothing on stdout tells a consumer it was not its input that was bad."""
+    from classifiers.errors import ModelUnavailable
+    from classifiers.scoring import Classifier
+
+    try:
+        return Classifier.load()
+    except ModelUnavailable as exc:
+        raise CLIError(f"{command}: no usable classifier model, nothing was scored: "
+                       f"{exc}") from None
 
 
 def cmd_train(args: argparse.Namespace, config: Config) -> int:
@@ -236,12 +254,11 @@ def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
 
     from classifiers.corpus import load_jsonl
     from classifiers.evaluate import evaluate, render
-    from classifiers.scoring import Classifier
 
     path = Path(args.file)
     if not path.is_file():
         raise CLIError(f"{path}: no such file")
-    report = evaluate(Classifier.load(), load_jsonl(path))
+    report = evaluate(_load_classifier("evaluate"), load_jsonl(path))
     print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else render(report))
     return EXIT_OK
 
