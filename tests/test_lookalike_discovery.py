@@ -6,15 +6,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from classifiers.lookalike.discovery import Candidate, candidates, hostnames_in_text, listing_texts
+from classifiers.lookalike.discovery import (
+    Candidate,
+    ListingText,
+    candidates,
+    hostnames_in_text,
+    listing_texts,
+)
 from classifiers.lookalike.errors import FeedError
 from classifiers.lookalike.feeds import FeedProblems, json_names, read_feed
+from classifiers.lookalike.hunt import Item, ordered
 from classifiers.lookalike.names import analyze_domain
 from classifiers.lookalike.watchlist import Watchlist, load_watchlist
 from store.bodies import BodyStore
 from store.db import open_store
+from store.models import Listing
 from store.recorder import ListingData, PageData, RunRecorder
 from tests.conftest import REPO
 
@@ -66,15 +75,25 @@ def test_missing_feed_is_a_clear_error(tmp_path: Path, watchlist: Watchlist) -> 
         list(candidates(watchlist, feeds=[tmp_path / "nope.txt"], fuzzers=()))
 
 
-def test_permutations_first_then_feeds_then_listings(watchlist: Watchlist) -> None:
+def test_feeds_then_listings_then_permutations(watchlist: Watchlist) -> None:
+    # mohurd.com and mohurd.net are tld-swap outputs too; where they were seen in the wild
+    # is what counts, and what ranks them first under --limit.
     found = list(candidates(watchlist, feeds=[DATA / "nrd-small.txt.gz"],
-                            listing_texts=["官网 mohurd.com 和 www.gzjs-cx.com 可查"],
+                            listing_texts=["官网 mohurd.com 和 www.gzjs-cx.com 可查",
+                                           ListingText(42, "备用 mohurd.net")],
                             fuzzers=["tld-swap"]))
     by_domain = {c.domain: c for c in found}
-    assert by_domain["mohurd.com"] == Candidate("mohurd.com", "permutation",
-                                                "tld-swap:www.mohurd.gov.cn")
+    assert by_domain["mohurd.com"] == Candidate(
+        "mohurd.com", "feed", f"{DATA / 'nrd-small.txt.gz'}:1")
     assert by_domain["example.com"].origin == "feed"
-    assert by_domain["www.gzjs-cx.com"].origin == "listing"
+    assert by_domain["www.gzjs-cx.com"] == Candidate("www.gzjs-cx.com", "listing", "listing")
+    assert by_domain["mohurd.net"] == Candidate("mohurd.net", "listing", "listing:42")
+    assert by_domain["mohurd.top"] == Candidate("mohurd.top", "permutation",
+                                                "tld-swap:www.mohurd.gov.cn")
+    assert [c.origin for c in found[:4]] == ["feed", "feed", "listing", "listing"]
+    items = [Item(c.domain, c.origin, c.detail, analyze_domain(c.domain, watchlist))
+             for c in found]
+    assert [i.domain for i in ordered(items)[:2]] == ["mohurd.com", "example.com"]
     all_fuzzers = list(candidates(watchlist))
     assert len(all_fuzzers) > 5000 and {c.origin for c in all_fuzzers} == {"permutation"}
 
@@ -118,8 +137,11 @@ def test_hostnames_from_stored_listings(engine: Engine, tmp_path: Path,
                                 text="联系微信", seen_at=T0))
     rec.finish(status="finished", close_reason="finished", complete=True, stats={})
     found = list(candidates(watchlist, listing_texts=listing_texts(engine), fuzzers=()))
-    assert [(c.domain, c.origin) for c in found] == [("zlaq-mohurd.cn", "listing"),
-                                                     ("www.mohurd-zscx.com", "listing")]
+    with Session(engine) as session:
+        first = session.scalar(select(Listing.id).where(Listing.url.endswith("/1")))
+    assert [(c.domain, c.origin, c.detail) for c in found] == [
+        ("zlaq-mohurd.cn", "listing", f"listing:{first}"),
+        ("www.mohurd-zscx.com", "listing", f"listing:{first}")]
     # With the stored pages, links count too (the platform's own links do not).
     texts = list(listing_texts(engine, bodies=BodyStore(tmp_path / "bodies")))
     found = [c.domain for c in candidates(watchlist, listing_texts=texts, fuzzers=())]

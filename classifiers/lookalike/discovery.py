@@ -1,7 +1,8 @@
 """Discovery, name side: candidate hostnames from permutations, feeds and crawled listings.
 
-`candidates()` yields each name once (first origin wins, order: permutation, feed, listing);
-scoring and fetching are later stages.
+`candidates()` yields each name once (first origin wins, order: feed, listing, permutation:
+a name seen in the wild keeps where it was seen even when a fuzzer also makes it); scoring and
+fetching are later stages.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from classifiers.lookalike import hostnames, psl
 from classifiers.lookalike.errors import InvalidDomain
@@ -17,7 +19,7 @@ from classifiers.lookalike.feeds import FeedProblems, read_feed
 from classifiers.lookalike.fuzzers import is_permissible, permutations
 from classifiers.lookalike.watchlist import Watchlist
 
-ORIGINS = ("permutation", "feed", "listing")
+ORIGINS = ("feed", "listing", "permutation")
 
 # Hostnames in free text and links: ASCII labels (punycode included) joined by dots; Chinese
 # text around them is not part of the class, so "官网zlaq-mohurd.com查询" yields the name.
@@ -32,11 +34,19 @@ _OBFUSCATED_DOT = re.compile(r"\s*(?:点|。|．|\[\.\]|\(\.\)|\(dot\)|\[dot\])\
 class Candidate:
     domain: str  # ASCII (punycode) form, lowercase
     origin: str  # permutation | feed | listing
-    detail: str  # fuzzer:imitated-host | feed-path:line | listing
+    detail: str  # feed-path:line | listing:ID (or listing) | fuzzer:imitated-host
+
+
+class ListingText(NamedTuple):
+    """A stored listing's searchable text, with the listing it came from."""
+
+    listing_id: int
+    text: str
 
 
 def candidates(watchlist: Watchlist, feeds: Sequence[Path] = (),
-               listing_texts: Iterable[str] = (), fuzzers: Sequence[str] | None = None,
+               listing_texts: Iterable[str | ListingText] = (),
+               fuzzers: Sequence[str] | None = None,
                problems: FeedProblems | None = None) -> Iterator[Candidate]:
     """Every candidate once. `fuzzers=None` runs all fuzzers, `()` none."""
     seen: set[str] = set()
@@ -51,20 +61,22 @@ def candidates(watchlist: Watchlist, feeds: Sequence[Path] = (),
         seen.add(host)
         return host
 
-    if fuzzers is None or fuzzers:
-        for domain, fuzzer, imitated in permutations(watchlist, fuzzers):
-            if is_permissible(domain) and (host := fresh(domain)):
-                yield Candidate(host, "permutation", f"{fuzzer}:{imitated}")
     for path in feeds:
         for name, number in read_feed(Path(path), problems):
             if host := fresh(name):
                 yield Candidate(host, "feed", f"{path}:{number}")
             elif problems is not None and not _valid(name):
                 problems.add(Path(path), number, f"not a domain name: {name[:80]!r}")
-    for text in listing_texts:
+    for entry in listing_texts:
+        text, detail = ((entry.text, f"listing:{entry.listing_id}")
+                        if isinstance(entry, ListingText) else (entry, "listing"))
         for name in hostnames_in_text(text):
             if host := fresh(name):
-                yield Candidate(host, "listing", "listing")
+                yield Candidate(host, "listing", detail)
+    if fuzzers is None or fuzzers:
+        for domain, fuzzer, imitated in permutations(watchlist, fuzzers):
+            if is_permissible(domain) and (host := fresh(domain)):
+                yield Candidate(host, "permutation", f"{fuzzer}:{imitated}")
 
 
 def hostnames_in_text(text: str) -> list[str]:
@@ -83,8 +95,8 @@ _LINK_HOST = re.compile(rb"""(?:href|src|action)\s*=\s*["']?\s*(?:https?:)?//([^
                         re.IGNORECASE)
 
 
-def listing_texts(engine, limit: int | None = None, bodies=None) -> Iterator[str]:
-    """Title, text and field values of stored listings (store.models.Listing).
+def listing_texts(engine, limit: int | None = None, bodies=None) -> Iterator[ListingText]:
+    """Title, text and field values of stored listings (store.models.Listing), with their id.
 
     With `bodies` (a store.bodies.BodyStore) the hosts linked from each listing's stored
     detail page are added, other than the platform's own host: ads link to fake query sites
@@ -96,7 +108,8 @@ def listing_texts(engine, limit: int | None = None, bodies=None) -> Iterator[str
     from store.models import FetchedPage, Listing
 
     # Not Listing.url itself: that is the platform's page, not a site the ad points to.
-    query = select(Listing.url, Listing.title, Listing.text, Listing.fields).order_by(Listing.id)
+    query = (select(Listing.id, Listing.url, Listing.title, Listing.text, Listing.fields)
+             .order_by(Listing.id))
     if limit is not None:
         query = query.limit(limit)
     with Session(engine) as session:
@@ -107,10 +120,10 @@ def listing_texts(engine, limit: int | None = None, bodies=None) -> Iterator[str
                 .where(FetchedPage.content_hash.is_not(None))
                 .order_by(FetchedPage.fetched_at))
             pages = {url: digest for url, digest in rows}  # the latest capture wins
-        for url, title, text, fields in session.execute(query):
+        for listing_id, url, title, text, fields in session.execute(query):
             extra = " ".join(str(v) for v in (fields or {}).values())
             links = _linked_hosts(bodies, pages.get(url), url) if pages else []
-            yield " ".join((title or "", text or "", extra, *links))
+            yield ListingText(listing_id, " ".join((title or "", text or "", extra, *links)))
 
 
 def _linked_hosts(bodies, digest: str | None, own_url: str) -> list[str]:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -21,6 +21,9 @@ from classifiers.lookalike import forms, pages
 from classifiers.lookalike.resolve import Resolution, Resolver
 from store import lookalike_records as records
 from store.clock import utcnow
+
+if TYPE_CHECKING:
+    from classifiers.lookalike.discovery import ListingText
 
 ORIGIN_ORDER = {"manual": 0, "feed": 1, "listing": 2, "permutation": 3}
 NOT_RESOLVING = ("page-not-resolving", "域名无法解析，未访问页面")
@@ -209,8 +212,8 @@ def ordered(items: Iterable[Item]) -> list[Item]:
 
 
 def hunt(engine: Engine, home: Path, watchlist: Any, resolver: Resolver, *,
-         feeds: Sequence[Path] = (), listing_texts: Iterable[str] = (), fetch: bool = True,
-         limit: int | None = None, fuzzers: Sequence[str] | None = None,
+         feeds: Sequence[Path] = (), listing_texts: Iterable[str | ListingText] = (),
+         fetch: bool = True, limit: int | None = None, fuzzers: Sequence[str] | None = None,
          refresh_fingerprints: bool = False, progress: Progress | None = None) -> HuntReport:
     from classifiers.lookalike.discovery import candidates
     from classifiers.lookalike.errors import InvalidDomain
