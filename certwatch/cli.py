@@ -20,6 +20,9 @@ from crawlers.errors import CrawlerError
 from store.errors import StoreError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from classifiers.corpus import Example
     from classifiers.scoring import Classifier
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -252,15 +255,38 @@ def cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     import json
     from pathlib import Path
 
-    from classifiers.corpus import load_jsonl
     from classifiers.evaluate import evaluate, render
 
     path = Path(args.file)
     if not path.is_file():
         raise CLIError(f"{path}: no such file")
-    report = evaluate(_load_classifier("evaluate"), load_jsonl(path))
+    examples = _labelled_examples(path)  # before loading the model: a bad file fails fast
+    report = evaluate(_load_classifier("evaluate"), examples)
     print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else render(report))
     return EXIT_OK
+
+
+def _labelled_examples(path: Path) -> list[Example]:
+    """The file's examples; a line that is not UTF-8 is also an error naming file:line
+    (a text-mode read would fail with a traceback naming neither)."""
+    from classifiers.corpus import parse_example
+
+    examples = []
+    try:
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, 1):
+                where = f"{path}:{number}"
+                try:
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise CLIError(f"{where}: not valid UTF-8 (byte {exc.start + 1})") from None
+                if line.strip():
+                    examples.append(parse_example(line, where))
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc.strerror}") from None
+    if not examples:
+        raise CLIError(f"{path}: no labelled examples (JSON Lines of id, label, text)")
+    return examples
 
 
 def cmd_sandbox_truth(args: argparse.Namespace, config: Config) -> int:
