@@ -12,10 +12,13 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from certwatch.config import Config
 from certwatch.errors import UserError
+
+if TYPE_CHECKING:
+    from classifiers.lookalike.names import NameVerdict
 
 EXIT_OK, EXIT_USAGE = 0, 2
 _COMMENT = re.compile(r"\s#")
@@ -49,28 +52,35 @@ def cmd_check_domain(args: argparse.Namespace, config: Config) -> int:
     extra = user_watchlist_path(config.home)
     watchlist = load_watchlist(extra if extra.is_file() else None)
     invalid = 0
-    verdicts = []
+    # With --fetch every line waits for the browser; error lines wait with them so that the
+    # output stays in input order.
+    held: list[dict | NameVerdict] = []
     out = sys.stdout
     for domain in _domains(args.domains, source):
+        row: dict | NameVerdict
         try:
-            verdict = analyze_domain(domain, watchlist)
+            row = analyze_domain(domain, watchlist)
         except InvalidDomain as exc:
             invalid += 1
-            out.write(json.dumps({"domain": domain, "error": str(exc)}, ensure_ascii=False)
-                      + "\n")
-            continue
+            row = {"domain": domain, "error": str(exc)}
         if args.fetch:
-            verdicts.append(verdict)
+            held.append(row)
         else:
-            out.write(json.dumps(verdict.as_json(), ensure_ascii=False) + "\n")
+            _write(out, row if isinstance(row, dict) else row.as_json())
     if args.fetch:
-        for result in _live_check(verdicts, watchlist, config):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        verdicts = [row for row in held if not isinstance(row, dict)]
+        results = _live_check(verdicts, watchlist, config)
+        for row in held:
+            _write(out, row if isinstance(row, dict) else next(results))
     out.flush()
     if invalid:
         print(f"certwatch: error: {invalid} invalid domain name(s); each got an error line",
               file=sys.stderr)
     return EXIT_USAGE if invalid else EXIT_OK
+
+
+def _write(out: TextIO, row: dict) -> None:
+    out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def _open_input(infile: str | None) -> TextIO | None:
@@ -111,7 +121,8 @@ def _require_fetch() -> None:
             "installed in this build; run without --fetch for the offline name check") from None
 
 
-def _live_check(verdicts: list, watchlist, config: Config) -> Iterator[dict]:
+def _live_check(verdicts: list[NameVerdict], watchlist: object,
+                config: Config) -> Iterator[dict]:
     """The --fetch stage: visit each name and refine its verdict (page side, issue 4 §4)."""
     from classifiers.lookalike import pages
 

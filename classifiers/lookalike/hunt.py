@@ -246,18 +246,27 @@ def hunt(engine: Engine, home: Path, watchlist: Any, resolver: Resolver, *,
 
 
 def live_check(verdicts: Sequence[Any], watchlist: Any, config: Any) -> Iterator[dict]:
-    """check-domain --fetch: the hunt's page check for each given domain, stored, as JSON."""
+    """check-domain --fetch: the hunt's page check for each given domain, stored, as JSON.
+
+    One result per verdict, in order. The resolver, the browser and the store get the ASCII
+    (punycode) form, as in a hunt, so both find the same candidate row; the output keeps the
+    contract's Unicode form.
+    """
     from certwatch.hunt_cli import resolver_for
+    from classifiers.lookalike.hostnames import normalize
     from store.db import open_store
 
     engine = open_store(config.db_url)
+    items: dict[str, Item] = {}
+    for verdict in verdicts:
+        ascii_name = normalize(verdict.domain).ascii
+        items.setdefault(ascii_name, Item(ascii_name, "manual", "check-domain", verdict))
     with resolver_for(config, "auto") as resolver:
         hunter = Hunter(engine, config.home, watchlist, resolver)
-        items = [Item(v.domain, "manual", "check-domain", v) for v in verdicts]
-        by_domain = {c.item.domain: c for c in hunter.check(items)}
+        by_domain = {c.item.domain: c for c in hunter.check(list(items.values()))}
     for verdict in verdicts:
-        checked = by_domain[verdict.domain]
-        result = checked.verdict.as_json()
+        checked = by_domain[normalize(verdict.domain).ascii]
+        result = checked.verdict.as_json()  # its domain is the name verdict's Unicode form
         if checked.capture_dir:
             result["capture"] = checked.capture_dir
         yield result
