@@ -32,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
              "probe them with an impossible certificate and store the verdicts")
     hunt = subparsers.add_parser("hunt", help=help_, description=help_)
     hunt.set_defaults(func=cmd_hunt)
-    hunt.add_argument("--feed", action="append", default=[], metavar="FILE",
-                      help="a domain feed: one name a line, or certificate-transparency JSON "
-                           "lines (repeatable)")
+    hunt.add_argument("--feed", nargs="+", action="extend", default=[], metavar="FILE",
+                      help="domain feeds: one name a line, or certificate-transparency JSON "
+                           "lines (--feed a b, or --feed a --feed b)")
     hunt.add_argument("--no-fetch", action="store_true",
                       help="resolve and score names only; do not open any page")
     hunt.add_argument("--limit", type=positive, default=None, metavar="N",

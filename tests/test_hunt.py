@@ -94,12 +94,15 @@ def test_hunt_rejects_a_missing_feed(tmp_path: Path) -> None:
 
 def test_check_domain_fetch_contract(tmp_path: Path) -> None:
     proc = certwatch("check-domain", "--fetch", "zlaq-mohurd.cn", "bad..name", "www.mot.gov.cn",
-                     "mohurd-cx.com", home=tmp_path, env=ENV, check=False, timeout=300)
+                     "mohurd-cx.com", "mоhurd-cx.com", "xn--mhurd-cx-nbh.com", home=tmp_path,
+                     env=ENV, check=False, timeout=300)
     assert proc.returncode == 2, proc.stderr  # one invalid name
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert lines[0] == {"domain": "bad..name", "error": lines[0]["error"]}
-    results = {r["domain"]: r for r in lines[1:]}
-    assert list(results) == ["zlaq-mohurd.cn", "www.mot.gov.cn", "mohurd-cx.com"]
+    # Input order, error line included (the README's contract).
+    assert [r["domain"] for r in lines] == ["zlaq-mohurd.cn", "bad..name", "www.mot.gov.cn",
+                                            "mohurd-cx.com", "mоhurd-cx.com", "mоhurd-cx.com"]
+    assert lines[1] == {"domain": "bad..name", "error": lines[1]["error"]}
+    results = {r["domain"]: r for r in lines if "error" not in r}
     for result in results.values():
         assert {"domain", "label", "score", "imitates", "reasons"} <= set(result)
         assert isinstance(result["reasons"], list) and 0 <= result["score"] <= 1
@@ -110,6 +113,28 @@ def test_check_domain_fetch_contract(tmp_path: Path) -> None:
     assert "page-not-resolving" in results["mohurd-cx.com"]["reasons"]
     engine = open_store(f"sqlite:///{tmp_path / 'certwatch.db'}")
     assert latest_capture(engine, "zlaq-mohurd.cn")["canary_result"] == "valid"
+    # An IDN is resolved and stored as punycode, as `hunt` does: one row for both spellings.
+    assert "page-not-resolving" in results["mоhurd-cx.com"]["reasons"]
+    with Session(engine) as s:
+        stored = set(s.scalars(select(LookalikeCandidate.domain)))
+    assert stored == {"zlaq-mohurd.cn", "www.mot.gov.cn", "mohurd-cx.com",
+                      "xn--mhurd-cx-nbh.com"}
+
+
+def test_hunt_takes_several_feeds_after_one_flag(tmp_path: Path) -> None:
+    feeds = []
+    for n, name in enumerate(("zlaq-mohurd.cn", "www.mot.gov.cn", "tzzy-chaxun.top")):
+        feeds.append(tmp_path / f"feed{n}.txt")
+        feeds[-1].write_text(name + "\n", "utf-8")
+    proc = certwatch("hunt", "--feed", str(feeds[0]), str(feeds[1]), "--feed", str(feeds[2]),
+                     "--no-fetch", "--no-listings", "--limit", "3", home=tmp_path, env=ENV,
+                     timeout=300)
+    assert "3 feed(s)" in proc.stderr
+    engine = open_store(f"sqlite:///{tmp_path / 'certwatch.db'}")
+    with Session(engine) as s:
+        rows = {c.domain: c.origin_detail for c in s.scalars(select(LookalikeCandidate))}
+    assert rows == {"zlaq-mohurd.cn": f"{feeds[0]}:1", "www.mot.gov.cn": f"{feeds[1]}:1",
+                    "tzzy-chaxun.top": f"{feeds[2]}:1"}
 
 
 def test_resolver_choices_fail_clearly(tmp_path: Path) -> None:
