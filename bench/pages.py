@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pages.py [--rounds 3]
 
-Sites: the sandbox's query portals (official replica, four lookalikes, two honest sites), one
+Sites: the sandbox's query portals (official replica, five lookalikes, two honest sites), one
 Chromium for the whole run. Baseline, in the same browser and run: open the landing page in a
 fresh context and read its DOM (what any crawler pays). Full check: `pages.visit` (landing
 and query page captured with screenshots, DOM, text, forms, images and hashes; the canary

@@ -19,6 +19,7 @@ LOOKALIKES: dict[str, str] = {
     "zscx": "www.mohurd-zscx.com",  # own layout, no emblem
     "zlaq_mirror": "zlaq.mohurd.gov.cn.cxzs.top",  # exact copy, POST form, no ICP claim
     "tzzy": "www.chinasafety-tzzy.com",  # hostile: redirects, scripts, JS-built form, huge DOM
+    "icp_copy": "www.zlaq-chaxun.com",  # own layout, the official ICP number unchanged
 }
 # Query sites that are NOT fakes: another department's genuine portal and a training company.
 OTHER_PORTALS: dict[str, str] = {

@@ -7,7 +7,13 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from sandbox.content.nights import night_state
-from sandbox.render.gov import CopiedPortal, MirrorPortal, OfficialPortal, ZscxPortal
+from sandbox.render.gov import (
+    CopiedPortal,
+    IcpCopyPortal,
+    MirrorPortal,
+    OfficialPortal,
+    ZscxPortal,
+)
 from sandbox.render.hostile import Hostile
 from sandbox.render.jobs58 import Jobs58
 from sandbox.render.mot import MotPortal
@@ -31,7 +37,7 @@ LISTING_RENDERERS = {
 def _portals() -> tuple[Site, ...]:
     # The query portals do not change from night to night.
     return (OfficialPortal(), CopiedPortal(), ZscxPortal(), MirrorPortal(), TzzyPortal(),
-            MotPortal(), TrainingSite())
+            IcpCopyPortal(), MotPortal(), TrainingSite())
 
 
 @lru_cache(maxsize=8)

@@ -109,6 +109,19 @@ def test_lookalike_without_emblem_is_caught_by_the_canary(world: World) -> None:
     assert pages.combine(Name(domain), sig).label == "lookalike"
 
 
+def test_copy_claiming_the_official_icp_number(world: World) -> None:
+    domain = LOOKALIKES["icp_copy"]
+    sig = world.signals[domain]
+    assert sig.compared_with == OFFICIAL and sig.title_similarity < 0.6
+    assert not (sig.emblem and sig.emblem["matched"])
+    assert sig.icp["status"] == "same" and "page-icp-official" in sig.reasons
+    assert sig.icp["claims"] == sig.icp["official"]  # both numbers, unchanged
+    assert sig.canary == canary.VALID
+    assert pages.combine(Name(domain), sig).label == "lookalike"
+    # The official site's own numbers on the official site are not a signal.
+    assert "page-icp-official" not in world.signals[OFFICIAL].reasons
+
+
 def test_hostile_lookalike(world: World) -> None:
     domain = LOOKALIKES["tzzy"]
     visit, sig = world.visits[domain], world.signals[domain]

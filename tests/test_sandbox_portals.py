@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.hosts import LOOKALIKES, OFFICIAL_SITES, OTHER_PORTALS
 from sandbox.render import mot, training
-from sandbox.render.gov import NOT_FOUND, VALID, VALID_CERTIFICATES
+from sandbox.render.gov import NOT_FOUND, OFFICIAL_ICP, VALID, VALID_CERTIFICATES
 from sandbox.server import SandboxServer
 
 IMPOSSIBLE = "京建安C(1998)0000417"
@@ -62,6 +62,17 @@ def test_mirror_is_the_official_page_without_icp_and_vouches_for_anything(
     status, text, _ = call(server, "POST", LOOKALIKES["zlaq_mirror"], "/cx/result",
                            form(zsbh=IMPOSSIBLE))
     assert status == 200 and VALID in text
+
+
+def test_icp_copy_shows_the_official_numbers_and_vouches_for_anything(
+    server: SandboxServer,
+) -> None:
+    host = LOOKALIKES["icp_copy"]
+    page = call(server, "GET", host, "/")[1]
+    assert all(claim in page for claim in OFFICIAL_ICP) and "emblem" not in page
+    status, text, _ = call(server, "GET", host, "/chaxun/result?" + urlencode(
+        {"zsbh": IMPOSSIBLE, "sfzh": "110101199002300011"}))
+    assert status == 200 and VALID in text and IMPOSSIBLE in text
 
 
 def test_hostile_lookalike_redirects_and_answers_json(server: SandboxServer) -> None:

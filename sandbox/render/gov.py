@@ -7,6 +7,9 @@ Lookalike B (www.mohurd-zscx.com): its own layout, no emblem, form at / -> /sear
 Lookalike C (zlaq.mohurd.gov.cn.cxzs.top): the official pages byte for byte except the footer's
 ICP/公安备案 claims, which it drops; its form POSTs; any number is "证书有效".
 Every /cx/result answers GET and POST (form fields zsbh, sfzh).
+Lookalike E (www.zlaq-chaxun.com): a plain "service centre" layout of its own, no emblem, and
+the official footer's ICP and 公安备案 numbers copied unchanged; form at / ->
+/chaxun/result?zsbh=&sfzh=; "证书有效" for any number. (D, the hostile one, is in tzzy.py.)
 """
 
 from __future__ import annotations
@@ -320,4 +323,64 @@ class ZscxPortal:
                 '<p><a href="/">返回查询</a></p></div>'
             )
             return html_page(_zscx_shell(f"查询结果-{ZSCX_TITLE}", body))
+        return self.not_found
+
+
+CXFW_STYLE = """
+body{margin:0;font:15px/1.8 "PingFang SC","Microsoft YaHei",sans-serif;background:#fafafa}
+.top{background:#c8161d;color:#fff;padding:18px 40px;font-size:22px;letter-spacing:1px}
+.top small{font-size:13px;margin-left:12px;opacity:.85}.wrap{width:860px;margin:24px auto}
+.card{background:#fff;border:1px solid #e3e3e3;padding:26px 32px;margin-bottom:18px}
+.card label{display:inline-block;width:96px}.card input{width:380px;padding:6px}
+.pass{color:#c8161d;font-size:20px;font-weight:bold}.bottom{text-align:center;font-size:12px;
+color:#777;padding:18px 0;border-top:1px solid #ddd}
+"""
+CXFW_TITLE = "安管人员证书查询服务平台"
+
+
+def _cxfw_shell(title: str, body: str) -> str:
+    # The official numbers, copied as they are: this copy claims to BE the registered site.
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">{SANDBOX_NOTE}'
+        f"<title>{esc(title)}</title><style>{CXFW_STYLE}</style></head><body>"
+        f'<div class="top">{CXFW_TITLE}<small>三类人员 · 特种作业 · 在线核验</small></div>'
+        f'<div class="wrap">{body}</div>'
+        '<div class="bottom"><p>证书查询服务平台　版权所有　未经许可不得转载</p>'
+        f'<p><span class="icp">{esc(OFFICIAL_ICP[0])}</span>　'
+        f'<span class="gongan">{esc(OFFICIAL_ICP[1])}</span>　沙箱站点</p></div></body></html>'
+    )
+
+
+class IcpCopyPortal:
+    """Lookalike E: its own pages, the official ICP claims copied; every number "verifies"."""
+
+    host = LOOKALIKES["icp_copy"]
+
+    def __init__(self) -> None:
+        form = (
+            '<div class="card"><h2>证书真伪核验</h2>'
+            '<form action="/chaxun/result" method="get">'
+            '<p><label for="zsbh">证书编号</label><input name="zsbh" id="zsbh"'
+            ' placeholder="如：京建安C(2020)0001234"></p>'
+            '<p><label for="sfzh">身份证号</label><input name="sfzh" id="sfzh" maxlength="18"></p>'
+            '<p><button type="submit">核 验</button></p></form></div>'
+            '<div class="card"><p>本平台提供建筑施工企业三类人员、特种作业人员证书在线核验，'
+            "数据每日同步，结果可截图作为用工查验凭证。</p></div>"
+        )
+        self.home = html_page(_cxfw_shell(CXFW_TITLE, form))
+        self.not_found = html_page(_cxfw_shell("404", '<div class="card">页面不存在</div>'), 404)
+
+    def route(self, path: str, query: Query) -> Page:
+        if path in ("/", "/index.html"):
+            return self.home
+        if path == "/chaxun/result":
+            number = query.get("zsbh", "").strip() or "（空）"
+            holder = fabricated_holder(number)
+            rows = (("证书编号", number), ("持证人", holder.name),
+                    ("证书类别", holder.cert_type), ("发证机关", holder.issuer),
+                    ("有效期至", holder.expires))
+            cells = "".join(f"<tr><td>{esc(k)}：</td><td>{esc(v)}</td></tr>" for k, v in rows)
+            body = (f'<div class="card"><p class="pass">{VALID}</p><table>{cells}</table>'
+                    '<p><a href="/">继续核验</a></p></div>')
+            return html_page(_cxfw_shell(f"核验结果-{CXFW_TITLE}", body))
         return self.not_found
