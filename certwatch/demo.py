@@ -66,8 +66,9 @@ def run_demo(config: Config, serve: bool = True) -> int:
         live = session.scalar(select(func.count()).select_from(Listing)
                               .where(Listing.removed.is_(False)))
     print(f"  store: {total} listings ({live} online), every version kept")
-    _top_hits(engine)
     status = status or _hunt(config)
+    # The top hits close the results (issue §5: the demo "ends with the top hits").
+    _top_hits(engine)
     print("\nnext: `certwatch listings --format jsonl | head`, "
           "`certwatch listings --removed`, `certwatch check-domain --fetch zlaq-mohurd.cn`, "
           "README.md for the rest")

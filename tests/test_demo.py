@@ -10,6 +10,9 @@ from tests.conftest import certwatch
 pytestmark = pytest.mark.browser
 
 
+# Two crawls and a hunt with Chromium: minutes on a busy machine; the suite-wide 300 s
+# timeout is for hangs, and the child process has its own 900 s limit.
+@pytest.mark.timeout(1200)
 def test_demo_crawls_two_nights_and_reports_changes(tmp_path: Path) -> None:
     proc = certwatch("demo", "--no-serve", home=tmp_path, timeout=900)
     out = proc.stdout
@@ -25,3 +28,17 @@ def test_demo_crawls_two_nights_and_reports_changes(tmp_path: Path) -> None:
         assert re.search(rf"^{re.escape(fake)}\s.*称有效\s+仿冒 lookalike", out, re.M), fake
     for honest in ("www.mot.gov.cn", "www.huaxia-jianpei.com"):
         assert re.search(rf"^{re.escape(honest)}\s.*正常 benign", out, re.M), honest
+    # It ends with the top hits (issue §5): the last results section, after the hunt, with
+    # at least one flagged listing shown with its label and score; only a hint follows.
+    banners = re.findall(r"^== (.*) ==$", out, re.M)
+    assert banners[-1] == "top 10 hits by risk score", banners
+    hunt = out.index("== lookalike query sites: hunting")
+    top = out.index("== top 10 hits by risk score ==")
+    assert hunt < top
+    scores = [float(score) for score in re.findall(
+        r"^  #\d+\s+(?:guazheng|fake_cert|exam_fraud)\s+(\d\.\d\d)  ", out[top:], re.M)]
+    assert scores and scores == sorted(scores, reverse=True), out[top:]
+    assert all(0.0 < score <= 1.0 for score in scores)
+    after = [line for line in out[top:].splitlines()[1:]
+             if line.strip() and not line.startswith("  ")]
+    assert len(after) == 1 and after[0].startswith("next: "), after
