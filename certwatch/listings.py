@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,8 +38,11 @@ def query(engine: Engine, flt: ListingFilter) -> Iterator[dict]:
     if flt.sources:
         stmt = stmt.where(Source.name.in_(flt.sources))
     if flt.search:
-        like = f"%{flt.search}%"
-        stmt = stmt.where(or_(Listing.title.like(like), Listing.text.like(like)))
+        escaped = (flt.search.replace("\\", "\\\\").replace("%", "\\%")
+                   .replace("_", "\\_"))
+        like = f"%{escaped}%"
+        stmt = stmt.where(or_(Listing.title.like(like, escape="\\"),
+                              Listing.text.like(like, escape="\\")))
     if flt.removed is not None:
         stmt = stmt.where(Listing.removed == flt.removed)
     if flt.since is not None:
@@ -57,12 +62,30 @@ def query(engine: Engine, flt: ListingFilter) -> Iterator[dict]:
             }
 
 
+# Captured text is hostile: a title may carry terminal escapes (ESC, C1 CSI), bidi overrides
+# that reorder what the analyst reads, or lone surrogates that would crash the output.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     r"\ud800-\udfff]")
+
+
+def _escape_unsafe(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def as_jsonl(row: dict) -> str:
-    return json.dumps(row, ensure_ascii=False)
+    # JSON escapes C0 controls itself; C1 controls, bidi marks and surrogates are escaped
+    # here so the line is strict UTF-8 and inert on a terminal, and still the same JSON.
+    return _UNSAFE.sub(_escape_unsafe, json.dumps(row, ensure_ascii=False))
+
+
+def terminal_safe(text: str) -> str:
+    """One line of `text` with every control, bidi or format character shown as U+FFFD."""
+    text = " ".join(text.splitlines())
+    return "".join("\ufffd" if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
 def as_table_line(row: dict, width: int = 48) -> str:
-    title = row["title"].replace("\n", " ")
+    title = terminal_safe(row["title"])
     title = title if len(title) <= width else title[: width - 1] + "…"
     state = "removed" if row["removed"] else "live"
     verdict = (f"{row['label']:<10} {row['score']:.2f}" if row["label"]
