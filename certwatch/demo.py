@@ -32,10 +32,13 @@ def _crawl_night(config: Config, night: int) -> int:
 def run_demo(config: Config, serve: bool = True) -> int:
     config.ensure_dirs()
     print(f"certwatch demo — data in {config.home}", flush=True)
-    status = 0
+    # Every step runs even after one fails (night 2 still shows what a night looks like),
+    # and each failure is said at the end rather than silently skipping what follows.
+    failed: list[tuple[str, int]] = []
     for night in (1, 2):
         _banner(f"night {night}: crawling every bundled source of the sandbox web")
-        status = status or _crawl_night(config, night)
+        if code := _crawl_night(config, night):
+            failed.append((f"night {night} crawl", code))
     _banner("what changed between the nights")
     engine = open_store(config.db_url)
     with Session(engine) as session:
@@ -66,15 +69,19 @@ def run_demo(config: Config, serve: bool = True) -> int:
         live = session.scalar(select(func.count()).select_from(Listing)
                               .where(Listing.removed.is_(False)))
     print(f"  store: {total} listings ({live} online), every version kept")
-    status = status or _hunt(config)
+    if code := _hunt(config):
+        failed.append(("lookalike hunt", code))
     # The top hits close the results (issue §5: the demo "ends with the top hits").
     _top_hits(engine)
     print("\nnext: `certwatch listings --format jsonl | head`, "
           "`certwatch listings --removed`, `certwatch check-domain --fetch zlaq-mohurd.cn`, "
           "README.md for the rest")
+    for step, code in failed:
+        print(f"demo: the {step} exited with status {code}; see its output above",
+              file=sys.stderr, flush=True)
     if serve:
         _serve_sandbox(config)
-    return status
+    return failed[0][1] if failed else 0
 
 
 def _top_hits(engine: Engine, limit: int = 10) -> None:
