@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.clock import as_utc, iso
@@ -39,7 +39,9 @@ def upsert_candidates(
     """Insert new candidates and refresh known ones in one transaction; domain -> id.
 
     Bulk statements, not ORM objects: a hunt records ten thousand permutations at a time.
-    The first origin is kept; a resolution of None ("not tried") keeps the stored one.
+    The first origin is kept, except that a name seen in the wild (a feed, a listing)
+    replaces "permutation": where a real name came from is what an analyst follows up.
+    A resolution of None ("not tried") keeps the stored one.
     """
     rows = {c.domain: c for c in seen}
     ids: dict[str, int] = {}
@@ -72,6 +74,15 @@ def upsert_candidates(
                      for c in refreshed if (c.resolves is not None) == tried]
             if batch:
                 session.execute(update(LookalikeCandidate), batch)
+        wild = [{"cid": ids[c.domain], "new_origin": c.origin, "new_detail": c.detail}
+                for c in refreshed if c.origin != "permutation"]
+        if wild:
+            table = LookalikeCandidate.__table__  # Core executemany: a WHERE beyond the key
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("cid"),
+                                    table.c.origin == "permutation")
+                .values(origin=bindparam("new_origin"), origin_detail=bindparam("new_detail")),
+                wild)
     return {domain: ids[domain] for domain in rows}
 
 

@@ -77,6 +77,17 @@ def test_candidates_keep_first_origin_and_refresh_the_rest(engine: Engine) -> No
         assert s.scalar(select(func.count()).select_from(LookalikeCandidate)) == 3
 
 
+def test_a_name_seen_in_the_wild_replaces_a_permutation_origin(engine: Engine) -> None:
+    ids = upsert_candidates(engine, [seen("mohurd-zscx.com", origin="permutation")], T0)
+    upsert_candidates(engine, [seen("mohurd-zscx.com", origin="feed")], T0 + timedelta(days=1))
+    # Once from the wild, a later permutation run does not take the origin back.
+    upsert_candidates(engine, [seen("mohurd-zscx.com", origin="permutation")],
+                      T0 + timedelta(days=2))
+    with Session(engine) as s:
+        row = s.get(LookalikeCandidate, ids["mohurd-zscx.com"])
+        assert (row.origin, row.origin_detail) == ("feed", "feed.txt:1")
+
+
 def test_latest_capture_returns_newest_files_with_hashes(engine: Engine, tmp_path: Path) -> None:
     cid = upsert_candidates(engine, [seen("zlaq-mohurd.cn")], T0)["zlaq-mohurd.cn"]
     assert latest_capture(engine, "zlaq-mohurd.cn") is None
