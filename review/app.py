@@ -22,6 +22,7 @@ from review.decisions import CATEGORIES
 from review.deps import CsrfFailed, Forbidden, LoginRequired, PageError, User, login_redirect
 from review.facets import facet_values, sync_listing_facets
 from review.settings import ReviewSettings
+from review.summary import LEVEL_NAMES
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ def _templates() -> Jinja2Templates:
     env.globals.update(LABELS=labels.LABELS_ZH, STATUSES=labels.STATUSES_ZH,
                        ACTIONS=labels.ACTIONS_ZH, ROLES=labels.ROLES_ZH,
                        KINDS=labels.KINDS_ZH, EVENTS=labels.EVENTS_ZH,
-                       AUDIT=labels.AUDIT_ZH, FIELDS=labels.FIELDS_ZH, CATEGORIES=CATEGORIES)
+                       AUDIT=labels.AUDIT_ZH, FIELDS=labels.FIELDS_ZH, CATEGORIES=CATEGORIES,
+                       LEVELS=LEVEL_NAMES)
     return Jinja2Templates(env=env)
 
 
@@ -54,8 +56,8 @@ class FacetSync:
     def refresh(self) -> None:
         engine = self.app.state.engine
         sync_listing_facets(engine)
-        self.app.state.facet_options = {"region": facet_values(engine, "region"),
-                                        "cert": facet_values(engine, "cert")}
+        self.app.state.facet_options = {name: facet_values(engine, name)
+                                        for name in ("region", "city", "cert")}
 
     def _run(self) -> None:
         while True:
@@ -91,7 +93,7 @@ def create_app(engine: Engine, settings: ReviewSettings, home: Path | None = Non
     app.state.home = home
     app.state.bodies_dir = home / "bodies" if home else None
     app.state.templates = _templates()
-    app.state.facet_options = {"region": [], "cert": []}
+    app.state.facet_options = {"region": [], "city": [], "cert": []}
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     from review.routes import (

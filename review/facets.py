@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from store.models import Listing
@@ -13,21 +13,43 @@ from store.review_models import ReviewFacet
 
 log = logging.getLogger(__name__)
 SIG = "_sig"
+# Bumped whenever facets_of() derives something new, so every listing is synced again.
+FACETS_VERSION = "2"
 BATCH = 2000
 ANALYZE_AFTER = 5000
+# Provincial-level cities: their districts are the next level, so at the 市（州） level of
+# the notices the municipality itself is the unit.
+MUNICIPALITIES = frozenset({"北京", "天津", "上海", "重庆"})
 
 
 def province(region: str | None) -> str | None:
-    """"安徽·合肥" → "安徽": the 汇总表 and the filter work per province."""
+    """"安徽·合肥" → "安徽": the province-level filter and 汇总表."""
     return region.split("·", 1)[0].strip() or None if region else None
+
+
+def city(region: str | None) -> str | None:
+    """"安徽·合肥" → "安徽·合肥", "北京" → "北京", "安徽" → None (no city named): the
+    市（州）/盟市 level the notices report by. The province stays in the value because a
+    city name alone is not unique across provinces."""
+    head = province(region)
+    if head is None:
+        return None
+    tail = region.split("·", 1)[1].strip() if region and "·" in region else ""
+    if tail:
+        return f"{head}·{tail}"
+    return head if head in MUNICIPALITIES else None
 
 
 def facets_of(attributes: dict[str, Any] | None) -> list[tuple[str, str]]:
     attributes = attributes or {}
     out: list[tuple[str, str]] = []
-    region = province(attributes.get("region"))
+    raw = attributes.get("region")
+    raw = raw if isinstance(raw, str) else None
+    region, town = province(raw), city(raw)
     if region:
         out.append(("region", region[:120]))
+    if town:
+        out.append(("city", town[:120]))
     families = {c.get("family") for c in attributes.get("certificates") or ()
                 if isinstance(c, dict) and c.get("family")}
     out += [("cert", str(f)[:120]) for f in sorted(families)]
@@ -35,7 +57,8 @@ def facets_of(attributes: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 
 def _signature():  # noqa: ANN202 - SQL expression
-    return Listing.content_hash + ":" + func.coalesce(Listing.model_version, "")
+    return (literal(FACETS_VERSION + ":") + Listing.content_hash + ":"
+            + func.coalesce(Listing.model_version, ""))
 
 
 def sync_listing_facets(engine: Engine) -> int:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from review.app_time import day_end, day_start
 from store.models import Listing, Source
 from store.review_models import STATUSES, ReviewCase, ReviewFacet
 
@@ -23,6 +24,7 @@ class QueueFilter:
     status: str | None = None
     source: str | None = None
     region: str | None = None
+    city: str | None = None  # "安徽·合肥": the 市（州） level of review.facets.city
     cert: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -77,13 +79,14 @@ def _conditions(flt: QueueFilter) -> list:
         where.append(Listing.source_id.in_(select(Source.id).where(Source.name == flt.source)))
     if flt.region:
         where.append(_facet("region", flt.region))
+    if flt.city:
+        where.append(_facet("city", flt.city))
     if flt.cert:
         where.append(_facet("cert", flt.cert))
     if flt.date_from:
-        where.append(Listing.first_seen >= datetime.combine(flt.date_from, time(), UTC))
+        where.append(Listing.first_seen >= day_start(flt.date_from))
     if flt.date_to:
-        end = datetime.combine(flt.date_to + timedelta(days=1), time(), UTC)
-        where.append(Listing.first_seen < end)
+        where.append(Listing.first_seen < day_end(flt.date_to))
     if flt.min_score is not None:
         where.append(Listing.score >= flt.min_score)
     if flt.q:
@@ -98,7 +101,7 @@ def _conditions(flt: QueueFilter) -> list:
 def status_counts(session: Session, flt: QueueFilter) -> dict[str, int]:
     """Counts per status of the listings matching `flt` (ignoring its status)."""
     where = _conditions(flt)
-    if flt.q or flt.region or flt.cert:
+    if flt.q or flt.region or flt.city or flt.cert:
         # Selective filters: one pass over the few matching listings, grouped by status
         # (a search's LIKE scan is the expensive part; do it once).
         status = _status_expr()

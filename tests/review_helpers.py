@@ -74,6 +74,32 @@ def seed(engine: Engine, bodies_dir: Path) -> None:
                        stats={})
 
 
+def fresh_pg(admin_url: str) -> str:
+    """A database of its own on the test server: the audit log's triggers forbid cleaning
+    one up row by row, so each module gets a new one (drop it with `drop_pg`)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    base = admin_url.rsplit("/", 1)[0]
+    name = f"certwatch_review_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base}/{name}"
+
+
+def drop_pg(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    base, name = url.rsplit("/", 1)
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def add_users(engine: Engine) -> None:
     from review.users import add_user
 

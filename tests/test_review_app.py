@@ -276,8 +276,24 @@ def test_queue_filters_search_counts_and_pages(store, app) -> None:  # noqa: ANN
         assert beijing and all("北京" in t for t in beijing)
         by_cert = titles("cert=二级建造师")
         assert by_cert and all("二建" in t for t in by_cert)
-        assert titles("date_from=2026-11-21&date_to=2026-11-21") == ["急收二建挂证 市政 公路"]
-        assert titles("min_score=0.99") == [t for t in titles("min_score=0.99")]
+        # Dates are Beijing dates: night 1 (18:00 UTC on 11-20) is 11-21 02:00 there and
+        # night 2's new ad (18:00 UTC on 11-21) is 11-22 02:00.
+        assert titles("date_from=2026-11-22&date_to=2026-11-22") == ["急收二建挂证 市政 公路"]
+        night1 = titles("date_from=2026-11-21&date_to=2026-11-21")
+        assert night1 and sorted(night1) == sorted(t for t in flagged
+                                                   if t != "急收二建挂证 市政 公路")
+        assert titles("date_to=2026-11-20") == []
+
+        def scores(query: str) -> list[float]:
+            html = client.get(f"/queue?label=all&{query}").text
+            return [float(s) for s in re.findall(r'<td class="score">([\d.]+)</td>', html)]
+
+        everything = scores("")
+        threshold = sorted(everything)[len(everything) // 2]  # a score some rows miss
+        high = scores(f"min_score={threshold:.4f}")
+        assert high and all(s >= round(threshold, 2) for s in high)
+        low = scores(f"min_score={sorted(everything)[1]:.4f}")
+        assert len(low) > len(high)
         counts = re.findall(r'data-status="(\w+)">[^<]*<b class="count">(\d+)', client.get(
             "/queue").text)
         assert sum(int(n) for _, n in counts) == len(flagged)

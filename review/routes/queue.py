@@ -35,20 +35,22 @@ def queue_page(request: Request, db: Db, user: User, days: Days,
                label: Label = "flagged", status: Status = "",
                source: Annotated[str, Query(max_length=100)] = "",
                region: Annotated[str, Query(max_length=120)] = "",
+               city: Annotated[str, Query(max_length=120)] = "",
                cert: Annotated[str, Query(max_length=120)] = "",
                min_score: Annotated[str, Query(pattern=SCORE_RE)] = "",
                q: Annotated[str, Query(max_length=200)] = "",
                page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
     score = float(min_score) if min_score else None
     flt = QueueFilter(label=label, status=status or None, source=clean(source) or None,
-                      region=clean(region) or None, cert=clean(cert) or None,
+                      region=clean(region) or None, city=clean(city) or None,
+                      cert=clean(cert) or None,
                       date_from=days.start, date_to=days.end, min_score=score,
                       q=clean(q).strip() or None, page=page)
     result = load_queue(db, flt)
     sources = db.scalars(select(Source.name).order_by(Source.name)).all()
     params = {k: v for k, v in {
         "label": label, "status": status, "source": flt.source or "",
-        "region": flt.region or "", "cert": flt.cert or "",
+        "region": flt.region or "", "city": flt.city or "", "cert": flt.cert or "",
         "date_from": str(days.start or ""), "date_to": str(days.end or ""), "min_score": min_score,
         "q": flt.q or ""}.items() if v}
 
