@@ -9,7 +9,8 @@ STATUSES_ZH = {"pending": "待审核", "confirmed": "已确认", "dismissed": "�
 ACTIONS_ZH = {"confirm": "确认", "dismiss": "排除（误报）", "needs_info": "需补充信息",
               "escalate": "上报主管", "close": "结案", "reopen": "重新打开"}
 ROLES_ZH = {"analyst": "分析员", "supervisor": "主管", "admin": "管理员"}
-KINDS_ZH = {"listing": "广告", "site": "仿冒网站"}
+KINDS_ZH = {"listing": "广告", "site": "仿冒网站", "user": "用户", "summary": "汇总表",
+            "packet": "证据包"}
 EVENTS_ZH = {"new": "新发现", "changed": "内容变化", "removed": "已下线", "reappeared": "重新出现"}
 AUDIT_ZH = {"user.add": "添加用户", "user.reset": "重置用户", "user.active": "启用/停用账号",
             "login": "登录", "logout": "退出",
@@ -20,4 +21,5 @@ AUDIT_ZH = {"user.add": "添加用户", "user.reset": "重置用户", "user.acti
             **{f"decision.{k}": v for k, v in ACTIONS_ZH.items()}}
 FIELDS_ZH = {"status": "状态", "category": "类别", "note": "备注", "name": "用户", "role": "角色",
              "format": "格式", "packet": "证据包", "manifest_sha256": "清单哈希",
-             "timestamped": "可信时间戳", "active": "启用", "rows": "行数", "sha256": "SHA-256"}
+             "timestamped": "可信时间戳", "active": "启用", "rows": "行数", "sha256": "SHA-256",
+             "level": "统计口径"}

@@ -13,16 +13,23 @@ from store.review_models import AuditEntry
 
 router = APIRouter(tags=["audit"])
 PAGE = 100
+# Object kinds the filter offers (the log also names users, packets and summaries).
+KINDS = ("listing", "site", "user", "summary", "packet")
 
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, db: Db, user: User,
+               object_kind: Annotated[str, Query(max_length=20)] = "",
                object_id: Annotated[str, Query(max_length=64)] = "",
                actor: Annotated[str, Query(max_length=100)] = "",
                action: Annotated[str, Query(max_length=40)] = "",
                page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
     stmt = select(AuditEntry)
     object_id, actor, action = clean(object_id, 64), clean(actor, 100), clean(action, 40)
+    object_kind = clean(object_kind, 20)
+    # Listing #N and site #N share the number: the kind tells them apart.
+    if object_kind:
+        stmt = stmt.where(AuditEntry.object_kind == object_kind)
     if object_id:
         stmt = stmt.where(AuditEntry.object_id == object_id)
     if actor:
@@ -34,5 +41,6 @@ def audit_page(request: Request, db: Db, user: User,
                          .limit(PAGE)).all()
     return render(request, "audit.html",
                   {"entries": entries, "total": total, "page": page,
-                   "pages": max(1, -(-total // PAGE)), "object_id": object_id, "actor": actor,
-                   "action": action}, user=user)
+                   "pages": max(1, -(-total // PAGE)), "object_kind": object_kind,
+                   "object_id": object_id, "actor": actor, "action": action,
+                   "kinds": KINDS}, user=user)
