@@ -19,7 +19,7 @@ from review.errors import InvalidDecision, NotAllowed
 from review.users import CurrentUser
 from store.clock import utcnow
 from store.models import Review
-from store.review_models import ReviewCase
+from store.review_models import AuditEntry, ReviewCase
 
 CATEGORIES = ("guazheng", "fake_cert", "exam_fraud")
 ACTIONS = ("confirm", "dismiss", "needs_info", "escalate", "close", "reopen")
@@ -134,3 +134,13 @@ def _check_items(session: Session, kind: str, item_ids: Sequence[int]) -> None:
     if missing:
         raise InvalidDecision(f"条目不存在：{', '.join(map(str, missing[:10]))}")
 
+
+
+def decision_history(session: Session, kind: str, item_id: int) -> list[AuditEntry]:
+    """Every decision on one item, newest first, read from the audit log: the case row keeps
+    only the latest note, the log keeps each decision's own note."""
+    return list(session.scalars(
+        select(AuditEntry).where(AuditEntry.object_id == str(item_id),
+                                 AuditEntry.object_kind == kind,
+                                 AuditEntry.action.like("decision.%"))
+        .order_by(AuditEntry.id.desc())))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from review.decisions import decision_history
 from store.models import (
     Contact,
     CrawlRun,
@@ -17,7 +18,6 @@ from store.models import (
     ListingContact,
     ListingEvent,
     ListingVersion,
-    Review,
     Source,
 )
 from store.review_models import ReviewCase
@@ -130,8 +130,7 @@ def listing_detail(session: Session, listing_id: int) -> dict | None:
     listing, source = row
     case = session.scalar(select(ReviewCase).where(ReviewCase.kind == "listing",
                                                    ReviewCase.item_id == listing_id))
-    reviews = session.scalars(select(Review).where(Review.listing_id == listing_id)
-                              .order_by(Review.id.desc())).all()
+    decisions = decision_history(session, "listing", listing_id)
     events = session.execute(
         select(ListingEvent.kind, ListingEvent.at, CrawlRun.night)
         .join(CrawlRun, CrawlRun.id == ListingEvent.run_id)
@@ -142,7 +141,7 @@ def listing_detail(session: Session, listing_id: int) -> dict | None:
                                                         == listing.page_hash)
                               .order_by(FetchedPage.id.desc()).limit(1))
     return {
-        "listing": listing, "source": source, "case": case, "reviews": reviews,
+        "listing": listing, "source": source, "case": case, "decisions": decisions,
         "status": case.status if case else "pending",
         "title_segments": highlight(listing.title or "", listing.reasons, "title"),
         "text_segments": highlight(listing.text or "", listing.reasons, "text"),

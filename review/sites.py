@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from review.app_time import day_end, day_start
+from review.decisions import decision_history
 from store.lookalike_models import LookalikeCandidate, LookalikeCapture, LookalikeVerdict
 from store.review_models import STATUSES, ReviewCase
 
@@ -23,7 +26,14 @@ class SiteFilter:
     status: str | None = None
     q: str | None = None
     min_score: float | None = None
+    origin: str | None = None  # how the hunt found it: the sites' counterpart of a source
+    date_from: date | None = None  # first seen, Beijing dates
+    date_to: date | None = None
     page: int = 1
+
+
+ORIGINS_ZH = {"permutation": "域名变形", "feed": "新注册域名", "listing": "广告中的网址",
+              "manual": "人工提交"}
 
 
 def _latest():  # noqa: ANN202 - subquery
@@ -51,6 +61,12 @@ def _base(flt: SiteFilter, *columns):  # noqa: ANN001, ANN202
         stmt = stmt.where(LookalikeVerdict.label == flt.label)
     if flt.min_score is not None:
         stmt = stmt.where(LookalikeVerdict.score >= flt.min_score)
+    if flt.origin:
+        stmt = stmt.where(LookalikeCandidate.origin == flt.origin)
+    if flt.date_from:
+        stmt = stmt.where(LookalikeCandidate.first_seen >= day_start(flt.date_from))
+    if flt.date_to:
+        stmt = stmt.where(LookalikeCandidate.first_seen < day_end(flt.date_to))
     if flt.q:
         like = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(LookalikeCandidate.domain.like(like, escape="\\"),
@@ -58,10 +74,16 @@ def _base(flt: SiteFilter, *columns):  # noqa: ANN001, ANN202
     return stmt
 
 
-def load_sites(session: Session, flt: SiteFilter) -> dict:
+def site_status_counts(session: Session, flt: SiteFilter) -> dict[str, int]:
+    """Counts per review status of the sites matching `flt` (ignoring its status)."""
     status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
     found = dict(session.execute(_base(flt, status, func.count()).group_by(status)).all())
-    counts = {s: int(found.get(s, 0)) for s in STATUSES}
+    return {s: int(found.get(s, 0)) for s in STATUSES}
+
+
+def load_sites(session: Session, flt: SiteFilter) -> dict:
+    status = func.coalesce(ReviewCase.status, literal_column("'pending'"))
+    counts = site_status_counts(session, flt)
     total = counts.get(flt.status, 0) if flt.status else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(flt.page, 1), pages)
@@ -74,6 +96,11 @@ def load_sites(session: Session, flt: SiteFilter) -> dict:
     rows = session.execute(stmt.order_by(LookalikeVerdict.score.desc(), LookalikeCandidate.id)
                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return {"items": rows, "counts": counts, "total": total, "page": page, "pages": pages}
+
+
+def site_origins(session: Session) -> list[str]:
+    return list(session.scalars(select(LookalikeCandidate.origin).distinct()
+                                .order_by(LookalikeCandidate.origin)))
 
 
 def site_detail(session: Session, site_id: int) -> dict | None:
@@ -91,6 +118,7 @@ def site_detail(session: Session, site_id: int) -> dict | None:
                                                    ReviewCase.item_id == site_id))
     verdict = verdicts[0] if verdicts else None
     return {"candidate": candidate, "verdict": verdict, "verdicts": verdicts,
+            "decisions": decision_history(session, "site", site_id),
             "capture": capture, "case": case, "status": case.status if case else "pending",
             "imitates": (verdict.imitates if verdict else None) or candidate.name_imitates}
 

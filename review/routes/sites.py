@@ -10,25 +10,37 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from review.deps import Db, User, clean, found, render
+from review.deps import Days, Db, User, clean, found, render
 from review.evidence import exportable, packets_of
 from review.routes.queue import SCORE_RE, Status
-from review.sites import SiteFilter, load_sites, official_screenshot, site_detail
+from review.sites import (
+    ORIGINS_ZH,
+    SiteFilter,
+    load_sites,
+    official_screenshot,
+    site_detail,
+    site_origins,
+)
 
 router = APIRouter(tags=["sites"])
 SiteId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/sites", response_class=HTMLResponse)
-def sites_queue(request: Request, db: Db, user: User,
+def sites_queue(request: Request, db: Db, user: User, days: Days,
                 label: Literal["lookalike", "all"] = "lookalike", status: Status = "",
                 q: Annotated[str, Query(max_length=200)] = "",
                 min_score: Annotated[str, Query(pattern=SCORE_RE)] = "",
+                origin: Annotated[str, Query(max_length=40)] = "",
                 page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
     flt = SiteFilter(label=label, status=status or None, q=clean(q).strip() or None,
-                     min_score=float(min_score) if min_score else None, page=page)
+                     min_score=float(min_score) if min_score else None,
+                     origin=clean(origin, 40) or None, date_from=days.start,
+                     date_to=days.end, page=page)
     params = {k: v for k, v in {"label": label, "status": status, "q": flt.q or "",
-                                "min_score": min_score}.items() if v}
+                                "min_score": min_score, "origin": flt.origin or "",
+                                "date_from": str(days.start or ""),
+                                "date_to": str(days.end or "")}.items() if v}
 
     def qs(**override: object) -> str:
         merged = {**params, **override}
@@ -36,6 +48,7 @@ def sites_queue(request: Request, db: Db, user: User,
 
     return render(request, "sites.html",
                   {"result": load_sites(db, flt), "flt": flt, "qs": qs,
+                   "origins": site_origins(db), "origin_names": ORIGINS_ZH,
                    "here": str(request.url.path) + (f"?{request.url.query}"
                                                     if request.url.query else "")}, user=user)
 
@@ -47,6 +60,7 @@ def site_page(request: Request, db: Db, user: User, site_id: SiteId) -> Response
     return render(request, "site.html",
                   {**detail, "official": official, "here": f"/sites/{site_id}",
                    "packets": packets_of(db, "site", site_id), "kind": "site",
+                   "origin_names": ORIGINS_ZH,
                    "item_id": site_id, "exportable": exportable(detail["case"])}, user=user)
 
 
