@@ -17,6 +17,12 @@ DEMO_USER = "demo"
 DEMO_UI_PORT = 8000
 
 
+def _ui_port() -> int:
+    """CERTWATCH_UI_PORT moves the demo's UI off 8000 (taken here, or a test's free port)."""
+    value = os.environ.get("CERTWATCH_UI_PORT", "")
+    return int(value) if value.isdigit() else DEMO_UI_PORT
+
+
 def _banner(text: str) -> None:
     print(f"\n== {text} ==", flush=True)
 
@@ -125,7 +131,7 @@ def _serve_sandbox(config: Config) -> None:
     ensure_user(open_store(config.db_url), DEMO_USER, "analyst", password, actor="demo")
     _banner("review UI (审核平台)")
     try:
-        serve_ui(config, "127.0.0.1", DEMO_UI_PORT, demo=True,
+        serve_ui(config, "127.0.0.1", _ui_port(), demo=True,
                  banner=f"\n  log in as {DEMO_USER} / {password} (analyst; demo only)")
     except KeyboardInterrupt:
         pass
