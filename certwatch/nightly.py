@@ -2,7 +2,8 @@
 previous night → digest (HTML + Markdown) → webhook / e-mail → evidence packets.
 
 Exit statuses (README "Nightly runs"): 0 all well; 1 a crawl did not finish; 3 another nightly
-is running; 4 the monitor flagged a source; 5 the digest could not be delivered.
+is running; 4 the monitor flagged a source; 5 the digest could not be delivered; 6 the
+lookalike hunt or the evidence export failed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from store.nightly_models import NightlyRun
 from store.recorder import pid_alive
 
 EXIT_OK, EXIT_CRAWL_FAILED, EXIT_BUSY, EXIT_FLAGGED, EXIT_UNDELIVERED = 0, 1, 3, 4, 5
+EXIT_STEP_FAILED = 6
 DEFAULT_RISK = 0.8  # "high risk" in the digest when no evidence threshold is configured
 
 log = logging.getLogger("certwatch.nightly")
@@ -126,6 +128,9 @@ def _run_steps(config: Config, settings: NightlySettings, engine: Engine, nightl
     html_path, md_path = write_digest(digest, config.reports_dir)
     deliveries = _deliver(settings, digest, str(html_path), str(md_path), crawl_status)
     code = EXIT_OK
+    # Lowest non-zero status wins: checked from the least to the most serious.
+    if any(s.status == "failed" for s in steps):
+        code = EXIT_STEP_FAILED
     if any(d.status == "failed" for d in deliveries):
         code = EXIT_UNDELIVERED
     if flags:

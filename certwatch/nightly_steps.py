@@ -43,9 +43,10 @@ def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch
     name = "仿冒网站排查"
     if not enabled:
         return HuntResult(StepOutcome(name, "skipped", "已在配置中关闭（hunt.enabled: false）"))
-    missing = [str(f) for f in feeds if not f.is_file()]
-    if missing:
-        return HuntResult(StepOutcome(name, "failed", f"域名源文件不存在：{', '.join(missing)}"))
+    unreadable = [problem for f in feeds if (problem := _unreadable(f))]
+    if unreadable:
+        return HuntResult(StepOutcome(name, "failed",
+                                      f"无法读取域名源文件：{'；'.join(unreadable)}"))
     args = ["hunt"] + [a for f in feeds for a in ("--feed", str(f))]
     args += [] if fetch else ["--no-fetch"]
     args += ["--limit", str(limit)] if limit else []
@@ -67,6 +68,20 @@ def hunt_step(config: Config, feeds: tuple[Path, ...], since: datetime, *, fetch
     # Only sites whose pages were captured can go into an evidence packet.
     return HuntResult(StepOutcome(name, "done", what, lines),
                       [v["domain"] for v in found if v["captured"]])
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why a feed cannot be read (said in the digest), or None."""
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except FileNotFoundError:
+        return f"{path}（文件不存在）"
+    except IsADirectoryError:
+        return f"{path}（是目录，不是文件）"
+    except OSError as exc:
+        return f"{path}（{exc.strerror or exc}）"
+    return None
 
 
 _CANARY = {"valid": "虚构证书号被称有效", "not_found": "查无", "unclear": "不明",
