@@ -23,7 +23,7 @@ from certwatch.config import Config
 from certwatch.delivery import post_webhook, send_mail
 from certwatch.digest import Digest, StepOutcome, render_html, render_markdown, write_digest
 from certwatch.nightly_config import NightlySettings
-from certwatch.nightly_diff import night_diff, previous_nightly_end
+from certwatch.nightly_diff import night_diff, previous_window
 from certwatch.nightly_lock import nightly_lock
 from certwatch.nightly_steps import evidence_step, hunt_step
 from certwatch.schedule_slots import missed_slots
@@ -115,7 +115,7 @@ def _run_steps(config: Config, settings: NightlySettings, engine: Engine, nightl
     hunt = hunt_step(config, settings.feeds, started, fetch=settings.hunt_fetch,
                      limit=settings.hunt_limit, enabled=settings.hunt_enabled)
     steps = [hunt.outcome]
-    diff = night_diff(engine, previous_nightly_end(engine, nightly_id))
+    diff = night_diff(engine, previous_window(engine, nightly_id))
     local_date = started.astimezone(_zone(settings.timezone)).strftime("%Y%m%d")
     steps.append(evidence_step(config, diff.new, settings.evidence_threshold,
                                case=f"nightly-{local_date}-{nightly_id}",
@@ -144,7 +144,8 @@ def _run_steps(config: Config, settings: NightlySettings, engine: Engine, nightl
         # "failed" is kept for nightlies that crashed or were killed before reporting.
         run.status = "finished"
         run.finished_at = utcnow()
-        run.summary = {"diff": diff.counts(), "missed": [iso(m) for m in missed],
+        run.summary = {"diff": diff.counts(), "marks": diff.marks,
+                       "missed": [iso(m) for m in missed],
                        "steps": [s.as_dict() for s in steps + deliveries],
                        "digest": {"html": str(html_path), "markdown": str(md_path)}}
     for flag in flags:
