@@ -52,8 +52,10 @@ class Digest:
 
     def context(self) -> dict[str, Any]:
         risky = [d for d in self.diff.new if d.risky(self.risk_threshold)]
+        # The rest of tonight's new listings, strongest first (the diff's order).
+        others = [d for d in self.diff.new if not d.risky(self.risk_threshold)]
         since = self.diff.since.astimezone(ZoneInfo(self.timezone)) if self.diff.since else None
-        return {"d": self, "diff": self.diff, "risky": risky, "since": since,
+        return {"d": self, "diff": self.diff, "risky": risky, "others": others, "since": since,
                 "missed": [m.astimezone(ZoneInfo(self.timezone)) for m in self.missed],
                 "counts": self.diff.counts(), "limit": self.limit}
 
