@@ -5,28 +5,42 @@ from __future__ import annotations
 
 import email
 import json
+import os
+import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from certwatch.config import Config
 from certwatch.monitor import SourceFigures, check, store_figures
 from certwatch.nightly_config import MonitorSettings
 from certwatch.nightly_lock import ADVISORY_KEY, nightly_lock
+from certwatch.sandbox_proc import embedded_sandbox
 from certwatch.schedule_slots import missed_slots, next_slot
-from sandbox.truth import DEFAULT_SEED
+from classifiers.attributes import extract_attributes
+from sandbox.truth import DEFAULT_SEED, TruthListing
 from sandbox.truth import listings as truth_listings
+from store.bodies import BodyStore
+from store.clock import as_utc, iso
 from store.db import open_store
+from store.models import CrawlRun, FetchedPage, Listing
 from store.nightly_models import NightlyRun, NightlySourceStat
+from store.recorder import ListingData, RunRecorder
 from tests.conftest import REPO, certwatch
 
 SOURCES = ("jobs58", "tieba")
@@ -53,6 +67,28 @@ def webhook() -> Iterator[tuple[str, list[dict]]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", _Hook.received
+    server.shutdown()
+
+
+class _Down(BaseHTTPRequestHandler):
+    """A server that is up but broken: HTTP 500 to everything."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_GET  # noqa: N815 - http.server's naming
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def failing_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Down)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
@@ -122,21 +158,42 @@ def test_two_nights_exit_zero_and_digests_written(two_nights: dict) -> None:
     assert {s.source: s.listings > 100 for s in stats} == {"jobs58": True, "tieba": True}
 
 
+def _content(t: TruthListing) -> tuple:
+    return (t.title, t.text, t.posted, t.price, t.contact, t.region)
+
+
+def _contact_keys(truth: dict[str, TruthListing]) -> set[str]:
+    # What the scorer extracts from each stored listing (store.recorder links these).
+    return {c.key for t in truth.values() for c in extract_attributes(t.text, t.title).contacts}
+
+
 def test_diff_matches_the_sandbox_generator(two_nights: dict) -> None:
     t1 = {t.url: t for t in truth_listings(DEFAULT_SEED, 1) if t.site in SOURCES}
     t2 = {t.url: t for t in truth_listings(DEFAULT_SEED, 2) if t.site in SOURCES}
     first, second = nightly_rows(two_nights["home"])
     assert first.summary["diff"]["new"] == len(t1)  # the first night: everything is new
+    assert first.summary["diff"]["new_contacts"] == len(_contact_keys(t1))
     diff = second.summary["diff"]
     assert diff["new"] == len(set(t2) - set(t1)) > 0
     assert diff["removed"] == len(set(t1) - set(t2)) > 0
-    assert diff["changed"] > 0 and diff["new_contacts"] > 0
+    edited = {u for u in set(t1) & set(t2) if _content(t1[u]) != _content(t2[u])}
+    assert diff["changed"] == len(edited) > 0
+    assert diff["new_contacts"] == len(_contact_keys(t2) - _contact_keys(t1)) > 0
+    assert diff["reappeared"] == 0
     md = Path(second.summary["digest"]["markdown"]).read_text("utf-8")
+    # Every new (high-risk or not), changed and removed listing links into the review UI:
+    # tonight's counts are all under the digest limit (50).
+    with Session(engine_for(two_nights["home"])) as session:
+        ids = dict(session.execute(select(Listing.url, Listing.id)).all())
+    listed = md.split("## 首次出现的联系方式")[0]  # contacts link their listings again
+    for url in (set(t2) - set(t1)) | edited | (set(t1) - set(t2)):
+        assert listed.count(f"(http://review.example:8000/listings/{ids[url]})") == 1, url
+    assert "## 其他新增信息" in md and "## 重新上架的信息" in md
     assert f"新增 {diff['new']} 条" in md and f"下架 {diff['removed']} 条" in md
     assert "## 首次出现的联系方式（中介）" in md
     # Every new high-risk listing links into the review UI.
     with Session(engine_for(two_nights["home"])) as session:
-        from store.models import Listing, ListingEvent
+        from store.models import ListingEvent
 
         new_ids = session.scalars(select(ListingEvent.listing_id).where(
             ListingEvent.kind == "new", ListingEvent.run_id.in_(
@@ -252,6 +309,29 @@ def test_drop_and_empty_source_are_flagged_exit_4(two_nights: dict, tmp_path: Pa
     assert "## ⚠ 异常" in md and "信息数骤降" in md and "没有抓到任何信息" in md
 
 
+def test_error_spike_in_a_real_crawl_is_flagged_exit_4(two_nights: dict,
+                                                      failing_site: str) -> None:
+    home = two_nights["home"]
+    # Tonight ten of tieba's list pages answer 500 (a real server, after Scrapy's retries):
+    # far under the absolute limit (25 %), but a spike against its clean recent nights.
+    tieba = yaml.safe_load((REPO / "crawlers" / "sources" / "tieba.yaml").read_text("utf-8"))
+    broken = [f"http://{failing_site}/f?kw=down&pn={i}" for i in range(10)]
+    _override(home, "tieba", start_urls=tieba["start_urls"] + broken)
+    write_config(home, sources=["tieba"], evidence={})
+    proc = certwatch("nightly", "--night", "2", home=home, check=False,
+                     env={"CERTWATCH_SOURCES_DIR": str(home / "sources")})
+    assert proc.returncode == 4, proc.stderr[-3000:]
+    run = nightly_rows(home)[-1]
+    assert [(f["kind"], f["source"]) for f in run.flags] == [("errors", "tieba")]
+    with Session(engine_for(home)) as session:
+        stat = session.scalars(select(NightlySourceStat).where(
+            NightlySourceStat.nightly_id == run.id)).one()
+    assert stat.errors == len(broken) and 0.04 <= stat.error_rate < 0.25, stat.error_rate
+    assert "FLAG errors tieba" in proc.stderr
+    md = Path(run.summary["digest"]["markdown"]).read_text("utf-8")
+    assert "## ⚠ 异常" in md and f"错误率 {stat.error_rate:.1%}" in md and "近期中位数 0.0%" in md
+
+
 def test_error_spike_against_recent_nights(tmp_path: Path) -> None:
     engine = open_store(f"sqlite:///{tmp_path / 'm.db'}")
     settings = MonitorSettings(min_history=3, error_rate=0.5)
@@ -335,3 +415,130 @@ def test_digest_escapes_hostile_titles(tmp_path: Path) -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<script>" not in render_markdown(digest)
     assert Config.from_env({"CERTWATCH_HOME": str(tmp_path)}).reports_dir.name == "reports"
+
+
+def test_digest_lists_every_section_up_to_the_limit() -> None:
+    from certwatch.digest import Digest, render_html, render_markdown
+    from certwatch.nightly_diff import DiffItem, NightDiff
+
+    plain = [DiffItem(i, "jobs58", f"普通信息{i}", f"http://x/{i}", "benign", 0.1)
+             for i in range(1, 6)]
+    risky = [DiffItem(i, "jobs58", f"挂证{i}", f"http://x/{i}", "guazheng", 0.95)
+             for i in range(11, 14)]
+    diff = NightDiff(None, risky + plain, changed=plain[:3], removed=plain[:4],
+                     reappeared=plain[:3], contacts=[])
+    digest = Digest(1, datetime.now(UTC), "Asia/Shanghai", [], [], diff, [], [], "http://r",
+                    0.8, 2)
+    md = render_markdown(digest)
+    sections = {part.split("\n", 1)[0]: part for part in md.split("\n## ")[1:]}
+    expected = {"新增高风险信息（风险分 ≥ 0.8）": ([11, 12], 1), "其他新增信息": ([1, 2], 3),
+                "变更的信息": ([1, 2], 1), "下架的信息": ([1, 2], 2),
+                "重新上架的信息": ([1, 2], 1)}
+    for title, (ids, rest) in expected.items():
+        listed = [int(n) for n in re.findall(r"\(http://r/listings/(\d+)\)", sections[title])]
+        assert listed == ids, title
+        assert f"另有 {rest} 条，见审核界面" in sections[title], title
+    html = render_html(digest)
+    assert html.count('<a href="http://r/listings/') == 10
+    assert "<h2>其他新增信息</h2>" in html and "另有 3 条，见审核界面" in html
+
+
+def test_failed_hunt_step_exits_6(tmp_path: Path) -> None:
+    feed = tmp_path / "feeds"
+    feed.mkdir()  # a directory where the feed file should be: the hunt cannot read it
+    write_config(tmp_path, sources=["tieba"], feeds=[str(feed)],
+                 hunt={"enabled": True, "fetch": False})
+    proc = certwatch("nightly", "--night", "1", home=tmp_path, check=False)
+    assert proc.returncode == 6, proc.stderr[-3000:]
+    (run,) = nightly_rows(tmp_path)
+    assert (run.status, run.exit_code, run.flags) == ("finished", 6, [])
+    hunt = next(s for s in run.summary["steps"] if s["name"] == "仿冒网站排查")
+    assert hunt["status"] == "failed" and "是目录，不是文件" in hunt["message"]
+    md = Path(run.summary["digest"]["markdown"]).read_text("utf-8")
+    assert "仿冒网站排查：无法读取域名源文件" in md
+
+
+def test_schedule_waits_for_its_slot_then_exit_5_when_undelivered(
+        tmp_path: Path, failing_site: str) -> None:
+    with socket.socket() as s:  # a port nobody listens on: the mail server is down
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    open_store(f"sqlite:///{tmp_path / 'certwatch.db'}").dispose()  # migrated: quick start-up
+    slot = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
+    local = slot.astimezone(ZoneInfo("Asia/Shanghai"))
+    write_config(tmp_path, schedule=f"{local.minute} {local.hour} * * * {local.second}",
+                 sources=["tieba"], webhook={"url": f"http://{failing_site}/hook"},
+                 smtp={"host": "127.0.0.1", "port": closed, "to": ["analyst@example.cn"]})
+    proc = certwatch("schedule", "--max-runs", "1", home=tmp_path, check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (run,) = nightly_rows(tmp_path)
+    # It waited for the slot (nothing was due at start-up) and ran it then.
+    assert as_utc(run.scheduled_for) == slot and as_utc(run.started_at) >= slot
+    assert (run.trigger, run.status, run.exit_code) == ("schedule", "finished", 5)
+    steps = {s["name"]: s for s in run.summary["steps"]}
+    assert steps["webhook"]["status"] == "failed" and "HTTP 500" in steps["webhook"]["message"]
+    assert steps["email"]["status"] == "failed"
+    assert f"next nightly at {iso(slot)}" in proc.stderr and "was missed" not in proc.stderr
+    assert f"nightly for {iso(slot)} exited with status 5" in proc.stderr
+
+
+def _night_pages(db: Path, night: int) -> int:
+    try:
+        with Session(create_engine(f"sqlite:///{db}")) as session:
+            return session.scalar(select(func.count()).select_from(FetchedPage).join(CrawlRun)
+                                  .where(CrawlRun.night == night)) or 0
+    except OperationalError:  # schema not there yet
+        return 0
+
+
+def test_late_events_and_a_killed_nightly_are_reported_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    write_config(home, sources=["tieba"])
+    t1 = {t.url: t for t in truth_listings(DEFAULT_SEED, 1) if t.site == "tieba"}
+    t2 = {t.url: t for t in truth_listings(DEFAULT_SEED, 2) if t.site == "tieba"}
+    engine = open_store(f"sqlite:///{home / 'certwatch.db'}")
+    # A run that starts before the first nightly and writes after its digest, as a shared
+    # batch closed after the nightly stopped waiting, or a long manual crawl, does.
+    late = RunRecorder(engine, BodyStore(home / "bodies"), "late-source", batch="late")
+    late.start()
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    doc = yaml.safe_load((REPO / "crawlers" / "sources" / "tieba.yaml").read_text("utf-8"))
+    doc["politeness"] = {"delay": 0.05, "concurrency": 1, "autothrottle": False}
+    (slow / "tieba.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    with embedded_sandbox(night=1) as address:
+        env = {"CERTWATCH_SANDBOX": address}
+        certwatch("nightly", "--night", "1", home=home, env=env)
+        late.add_listing(ListingData(key="l1", url="http://late.example/l1", title="挂证晚到",
+                                     text="社保不限", seen_at=datetime.now(UTC)))
+        late.finish(status="finished", close_reason="finished", complete=False, stats={})
+        # Night 2's nightly is killed mid-crawl (one page at a time, so the kill lands there).
+        full_env = {**os.environ, "CERTWATCH_HOME": str(home), "CERTWATCH_SANDBOX": address,
+                    "CERTWATCH_SOURCES_DIR": str(slow)}
+        full_env.pop("CERTWATCH_DB_URL", None)
+        proc = subprocess.Popen([sys.executable, "-m", "certwatch.cli", "nightly", "--night",
+                                 "2"], cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while _night_pages(home / "certwatch.db", 2) < 30 and time.monotonic() < deadline:
+            assert proc.poll() is None, "the nightly ended before it could be killed"
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+        for _ in range(2):
+            certwatch("nightly", "--night", "2", home=home, env=env)
+    runs = nightly_rows(home)
+    assert [r.status for r in runs] == ["finished", "failed", "finished", "finished"]
+    with Session(engine) as session:
+        ids = dict(session.execute(select(Listing.url, Listing.id)).all())
+    edited = {u for u in set(t1) & set(t2) if _content(t1[u]) != _content(t2[u])}
+    diff = runs[2].summary["diff"]
+    # Night 2's changes, half stored by the killed nightly, plus the late listing: once each.
+    assert (diff["new"], diff["removed"], diff["changed"]) == (
+        len(set(t2) - set(t1)) + 1, len(set(t1) - set(t2)), len(edited))
+    md = Path(runs[2].summary["digest"]["markdown"]).read_text("utf-8").split("## 首次出现")[0]
+    for url in (set(t2) - set(t1)) | (set(t1) - set(t2)) | edited | {"http://late.example/l1"}:
+        assert md.count(f"/listings/{ids[url]})") == 1, url
+    # ... and never again.
+    assert runs[3].summary["diff"] == dict.fromkeys(
+        ("new", "changed", "removed", "reappeared", "new_contacts"), 0)
