@@ -21,6 +21,22 @@ from tests.review_helpers import SECRET
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-analyst-pw"
+# The developers' guide pins Debian's chromium where it is installed: the browser tests, the
+# crawl's browser sources and the evidence cover sheet then all run the same build.
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ENV = ({"CERTWATCH_CHROMIUM": DEBIAN_CHROMIUM}
+                if os.access(DEBIAN_CHROMIUM, os.X_OK) else {})
+# Runs before any page script, in every frame: a payload that calls a dialog leaves a mark in
+# the DOM even where a sandbox without allow-modals silently swallows the dialog itself.
+DIALOG_HOOK = """(() => {
+  const mark = (how) => function () {
+    try { document.documentElement.setAttribute("data-certwatch-xss", how); } catch (e) {}
+  };
+  for (const name of ["alert", "confirm", "prompt", "print"]) {
+    try { window[name] = mark(name); } catch (e) {}
+  }
+})();"""
+XSS_MARK = "document.documentElement.getAttribute('data-certwatch-xss')"
 
 
 def _free_port() -> int:
@@ -33,10 +49,11 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("review-live")
     certwatch("crawl", "--source", "hostile", "--source", "tieba", "--source", "xianyu",
-              "--night", "1", "--quiet", home=home)
+              "--night", "1", "--quiet", home=home, env=CHROMIUM_ENV)
     certwatch("users", "add", "ana", "--role", "analyst", home=home, stdin=PASSWORD + "\n")
     port = _free_port()
-    env = {**os.environ, "CERTWATCH_HOME": str(home), "CERTWATCH_SECRET": SECRET}
+    env = {**os.environ, "CERTWATCH_HOME": str(home), "CERTWATCH_SECRET": SECRET,
+           **CHROMIUM_ENV}
     env.pop("CERTWATCH_DB_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "certwatch.cli", "review", "serve",
                              "--port", str(port)], cwd=REPO, env=env,
@@ -65,8 +82,11 @@ def browser() -> Iterator:
 
     from crawlers.browser import launch_options
 
+    options = launch_options()
+    if CHROMIUM_ENV:
+        options["executable_path"] = DEBIAN_CHROMIUM
     with sync_playwright() as p:
-        chromium = p.chromium.launch(**launch_options())
+        chromium = p.chromium.launch(**options)
         yield chromium
         chromium.close()
 
@@ -74,11 +94,14 @@ def browser() -> Iterator:
 @pytest.fixture()
 def page(browser, server: str) -> Iterator:  # noqa: ANN001
     context = browser.new_context(base_url=server, accept_downloads=True)
+    context.add_init_script(DIALOG_HOOK)
     page = context.new_page()
-    page.dialogs, page.console_errors = [], []
+    page.dialogs, page.console_errors, page.console, page.page_errors = [], [], [], []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: page.console.append(m.text))
     page.on("console", lambda m: page.console_errors.append(m.text)
             if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.page_errors.append(str(e)))
     page.goto("/queue")
     assert "/login" in page.url
     page.fill("input[name=name]", "ana")
@@ -114,7 +137,7 @@ def test_login_filter_open_confirm_audit_and_export(page, server: str) -> None: 
     page.wait_for_url(re.compile(rf"/listings/{listing_id}\?done=1"))
     assert page.locator("#case-status").inner_text() == "已确认"
 
-    page.goto(f"/audit?object_id={listing_id}")
+    page.goto(f"/audit?object_kind=listing&object_id={listing_id}")
     entry = page.locator('tr[data-action="decision.confirm"]')
     assert entry.count() == 1
     assert "ana" in entry.inner_text() and "状态=已确认" in entry.inner_text()
@@ -146,11 +169,19 @@ def test_hostile_listing_never_executes(page, server: str) -> None:  # noqa: ANN
     assert frame.locator("img").count() >= 1  # the onerror image is there, inert
     frame.locator('a[href^="javascript:"]').click()
     page.wait_for_timeout(500)
+    assert frame_el.element_handle().content_frame().evaluate(XSS_MARK) is None
     # The raw page opened on its own still runs nothing: its CSP sandboxes it.
     raw_url = frame_el.get_attribute("src")
     page.goto(raw_url)
+    page.locator("h1.title").wait_for()
+    page.locator('a[href^="javascript:"]').click()
     page.wait_for_timeout(500)
+    assert page.evaluate(XSS_MARK) is None
     assert page.dialogs == []
+    # A payload that ran anyway shows up here: a dialog a sandbox swallowed, or an error
+    # its script threw (reading document.cookie in an opaque origin, for one).
+    assert not [m for m in page.console if "Ignored call to" in m], page.console
+    assert page.page_errors == []
     response = httpx.get(server + raw_url)  # not logged in: no raw page for strangers
     assert response.status_code in (303, 307) or "/login" in str(response.url)
 
