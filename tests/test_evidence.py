@@ -151,19 +151,75 @@ def test_openssl_checks_signature_and_timestamp(unpacked: Path, tsa) -> None:
     assert bad.returncode != 0
 
 
-def test_every_verify_txt_command_passes_verbatim(packet: Path, tmp_path: Path, tsa) -> None:
+def run_verify_txt(packet: Path, where: Path, tsa) -> list[subprocess.CompletedProcess[str]]:
+    """Every command of the packet's VERIFY.txt, verbatim, from a fresh directory."""
     with zipfile.ZipFile(packet) as zf:
         text = zf.read(layout.VERIFY_TXT).decode("utf-8")
-    commands = verify_text.commands(text)
+    where.mkdir()
+    return [subprocess.run(command, shell=True, executable="/bin/bash", cwd=where,
+                           capture_output=True, text=True, timeout=300,
+                           env=tool_env(PACKET=str(packet), TSA_CA=str(tsa[0].ca_pem)))
+            for command in verify_text.commands(text)]
+
+
+def rechain(entries: list[dict], key=None) -> list[dict]:
+    """A forger's custody log: hashes and links recomputed, optionally re-signed."""
+    import base64
+
+    prev = None
+    for entry in entries:
+        entry["prev"] = prev
+        if key is not None:
+            entry["signer_key"] = signing.public_pem(key).decode("ascii")
+        entry["hash"] = prev = custody.entry_hash(entry)
+        if key is not None:
+            entry["sig"] = base64.b64encode(signing.sign(key, prev.encode("ascii"))).decode()
+    return entries
+
+
+def test_every_verify_txt_command_passes_verbatim(packet: Path, tmp_path: Path, tsa) -> None:
+    runs = run_verify_txt(packet, tmp_path / "intact", tsa)
+    commands = [proc.args for proc in runs]
     assert any(c.startswith("openssl ts -verify") for c in commands)
     assert any("warcio check -v" in c for c in commands)
     assert any(c.startswith("jq ") or "<(jq" in c for c in commands)
-    for command in commands:
-        proc = subprocess.run(command, shell=True, executable="/bin/bash", cwd=tmp_path,
-                              capture_output=True, text=True, timeout=300,
-                              env=tool_env(PACKET=str(packet),
-                                           TSA_CA=str(tsa[0].ca_pem)))
-        assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    for proc in runs:
+        assert proc.returncode == 0, f"{proc.args}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    table = next(p for p in runs if p.args.startswith("paste "))
+    fingerprint = signing.fingerprint(members_of(packet)[layout.PUBLIC_KEY])
+    assert table.stdout == f"1\texport\t张三\t{fingerprint}\n"
+
+
+def test_verify_txt_commands_fail_on_forgeries_with_regenerated_metadata(
+        packet: Path, tmp_path: Path, tsa) -> None:
+    """Forgeries that leave every hash, the chain and datapackage.json consistent (so `wacz
+    validate -f` passes): one public command of VERIFY.txt must still fail on each."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    def forged_custody(key=None):
+        def change(m: dict[str, bytes]) -> dict[str, bytes]:
+            entries = custody.parse_log(m[layout.CUSTODY])[0]
+            entries[0]["who"] = "伪造者"
+            m = {**m, layout.CUSTODY: custody.serialise(rechain(entries, key))}
+            return regenerate(m)
+        return change
+
+    def added(m: dict[str, bytes]) -> dict[str, bytes]:
+        return regenerate({**m, "screenshots/extra.png": b"\x89PNG\r\n\x1a\nextra"})
+
+    cases = {"custody-who": (forged_custody(), "custody signatures OK"),
+             "custody-resigned": (forged_custody(Ed25519PrivateKey.generate()),
+                                  "custody signers OK"),
+             "added-member": (added, "members OK")}
+    real = signing.fingerprint(members_of(packet)[layout.PUBLIC_KEY])
+    for name, (change, failing) in cases.items():
+        copy = tmp_path / f"{name}.wacz"
+        rewrite(packet, copy, change)
+        runs = run_verify_txt(copy, tmp_path / name, tsa)
+        failed = [p.args for p in runs if p.returncode != 0]
+        assert len(failed) == 1 and failing in failed[0], (name, failed)
+        assert certwatch("evidence", "verify", str(copy), "--key-fingerprint", real,
+                         home=tmp_path / "no-home", check=False).returncode == 1
 
 
 # -- contents --------------------------------------------------------------------------------
@@ -293,6 +349,14 @@ def rewrite(src: Path, dst: Path, change) -> None:
         members = {i.filename: zin.read(i) for i in zin.infolist()}
         for name, data in change(members).items():
             zout.writestr(name, data)
+
+
+def regenerate(members: dict[str, bytes]) -> dict[str, bytes]:
+    """datapackage.json and its digest remade for the members as they now are."""
+    manifest = json.loads(members[layout.MANIFEST_JSON])
+    members[layout.DATAPACKAGE], members[layout.DATAPACKAGE_DIGEST] = layout.datapackage(
+        members, manifest)
+    return members
 
 
 def flip(data: bytes, at: int) -> bytes:

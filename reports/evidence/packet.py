@@ -26,7 +26,7 @@ from reports.evidence import (
     wacz_check,
 )
 from reports.evidence.collect import Item, collect, ensure_known
-from reports.evidence.errors import EvidenceError
+from reports.evidence.errors import CustodyError, EvidenceError
 from reports.evidence.ids import parse_ids
 from reports.evidence.timefmt import shanghai, utc_z
 from reports.evidence.zipio import write_zip
@@ -219,7 +219,8 @@ def _build(items: list[Item], *, case: str, operator: str, key: Any,
     sealed[layout.COVER_PDF] = printer.pdf(sealed[layout.COVER_HTML])
     sealed[layout.VERIFY_TXT] = verify_text.render(
         packet_name=packet_name, fingerprint=fingerprint,
-        has_timestamp=layout.TIMESTAMP in sealed, has_tsa_ca=bool(ca_pem))
+        has_timestamp=layout.TIMESTAMP in sealed, has_tsa_ca=bool(ca_pem),
+        custody_signers=[*_signers(chain), fingerprint])
     seal = layout.sha256sum_lines(sealed)
     sealed[layout.SEAL] = seal
     sealed[layout.SEAL_SIGNATURE] = signing.sign(key, seal)
@@ -234,6 +235,15 @@ def _build(items: list[Item], *, case: str, operator: str, key: Any,
         members, {**meta, "case": case})
     return members, {"manifest_sha256": manifest_sha, "agency": agency.name,
                      "timestamped": stamp_view is not None}
+
+
+def _signers(chain: list[dict[str, Any]]) -> list[str]:
+    """The key fingerprint of each custody line so far, for VERIFY.txt to pin."""
+    try:
+        return [signing.fingerprint(e["signer_key"].encode("ascii")) for e in chain]
+    except (KeyError, AttributeError, ValueError, UnicodeEncodeError) as exc:
+        raise CustodyError(f"this case's custody log has an entry without a readable "
+                           f"signer_key ({exc}); restore it from a packet of this case") from None
 
 
 def _blob(files: dict[str, bytes], seen: dict[str, str], path: str, data: bytes) -> str:

@@ -12,7 +12,9 @@ COMMAND_PREFIX = "$ "
 
 
 def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
-           has_tsa_ca: bool) -> bytes:
+           has_tsa_ca: bool, custody_signers: list[str]) -> bytes:
+    """`custody_signers`: the key fingerprint of each custody line as of this export (the
+    export's own line last); later lines are handovers, signed by whoever made them."""
     p = COMMAND_PREFIX
     lines = [
         "证据包核验说明（VERIFY.txt）",
@@ -47,6 +49,10 @@ def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
         "4. 封存清单：清单之后生成的文件（签名、时间戳、封面、本说明）的 SHA-256",
         f"{p}sha256sum -c --strict {layout.SEAL}",
         "",
+        "   证据包内不得有清单之外的文件：包内文件列表须恰为固定清单、封存清单所列文件，",
+        "   加上封存清单及其签名与随移交更新的保管链、WACZ 元数据（datapackage*.json）",
+        f"{p}{_members_command()}",
+        "",
     ]
     if has_timestamp:
         # The CA is taken from outside the packet: a forger could ship a CA of their own.
@@ -80,7 +86,17 @@ def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
         f"{p}jq -rs '.[-1].after | to_entries[] | \"\\(.value)  \\(.key)\"' {layout.CUSTODY}"
         " | sha256sum -c --strict",
         "",
-        "   每条记录的 sig 为记录人密钥对 hash 的 Ed25519 签名（signer_key 为其公钥）。",
+        "   每条记录的 sig 为记录人密钥对 hash 的 Ed25519 签名（signer_key 为其公钥）；",
+        "   下一条命令逐条核对签名，任何一条不符即失败：",
+        f"{p}{_custody_signatures_command()}",
+        f"   本包导出时保管链共 {len(custody_signers)} 条，均须由下列指纹的密钥签名"
+        "（逐行对应）：",
+        *[f"   第 {n} 条：{fp}" for n, fp in enumerate(custody_signers, 1)],
+        f"{p}{_custody_signers_command(custody_signers)}",
+        f"   第 {len(custody_signers)} 条之后的记录为导出后的移交，由移交人的密钥签名；"
+        "下一条命令列出每条的",
+        "   序号、动作、记录人与密钥指纹，移交人的指纹须与其另行提供的一致：",
+        f"{p}{_custody_table_command()}",
         "",
         "也可用 certwatch 一次完成以上全部检查（指纹为包外取得的导出方指纹；",
         "时间戳证书链另需设置 CERTWATCH_TSA_CA 为机构根证书）：",
@@ -88,6 +104,43 @@ def render(*, packet_name: str, fingerprint: str, has_timestamp: bool,
         "",
     ]
     return "\n".join(lines).encode("utf-8")
+
+
+def _members_command() -> str:
+    # sha256sum lines are `<64 hex>  <path>`: the path starts at column 67.
+    fixed = " ".join((layout.SEAL, layout.SEAL_SIGNATURE, *layout.MUTABLE))
+    return ('diff <(unzip -Z1 "$PACKET" | LC_ALL=C sort) <({ cut -c67- '
+            f"{layout.MANIFEST} {layout.SEAL}; printf '%s\\n' {fixed}; }} | LC_ALL=C sort)"
+            " && echo 'members OK'")
+
+
+# openssl's one-shot Ed25519 verify needs regular files (it sizes its input first), so each
+# line's key, signed bytes (the ASCII `hash`, no newline) and signature go to a temp dir.
+def _custody_signatures_command() -> str:
+    return ("(t=$(mktemp -d); trap 'rm -rf \"$t\"' EXIT; n=0; "
+            f"jq -c '[.signer_key, .hash, .sig]' {layout.CUSTODY} | while IFS= read -r e; do "
+            "n=$((n+1)); jq -r '.[0]' <<<\"$e\" >\"$t/key.pem\"; "
+            "jq -j '.[1]' <<<\"$e\" >\"$t/signed\"; "
+            "jq -r '.[2]' <<<\"$e\" | base64 -d >\"$t/sig\" && openssl pkeyutl -verify "
+            "-pubin -inkey \"$t/key.pem\" -rawin -in \"$t/signed\" -sigfile \"$t/sig\" "
+            ">/dev/null || { echo \"custody line $n: bad signature\" >&2; exit 1; }; done)"
+            " && echo 'custody signatures OK'")
+
+
+_FINGERPRINTS = ("while IFS= read -r k; do jq -r . <<<\"$k\" | openssl pkey -pubin "
+                 "-outform DER | sha256sum | cut -d' ' -f1; done")
+
+
+def _custody_signers_command(signers: list[str]) -> str:
+    expected = (f"yes {signers[0]} | head -n {len(signers)}" if len(set(signers)) == 1
+                else f"printf '%s\\n' {' '.join(signers)}")
+    return (f"diff <(jq -c '.signer_key' {layout.CUSTODY} | head -n {len(signers)} | "
+            f"{_FINGERPRINTS}) <({expected}) && echo 'custody signers OK'")
+
+
+def _custody_table_command() -> str:
+    return (f"paste <(jq -r '\"\\(.seq)\\t\\(.action)\\t\\(.who)\"' {layout.CUSTODY}) "
+            f"<(jq -c '.signer_key' {layout.CUSTODY} | {_FINGERPRINTS})")
 
 
 def commands(text: str) -> list[str]:
