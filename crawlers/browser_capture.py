@@ -3,7 +3,9 @@
 `prepare` (from the WARC middleware, before the download) listens to the page's `response`
 events; `capture` (after the page is rendered and any source actions ran, before it closes)
 reads each exchange's headers and body from the browser, takes a full-page screenshot
-stamped with the capture time, URL and operator, and hands everything to the writer. The
+stamped with the capture time, URL and operator, notes the settings the browser rendered it
+with (build, viewport, user agent, language: a `metadata` record, role `browser`), and
+hands everything to the writer. The
 spider calls `capture` itself for pages it keeps open for actions; the middleware does it for
 the others.
 
@@ -85,15 +87,47 @@ async def capture(response: Response, page: Any, html: str | bytes) -> None:
             dom, charset = html, getattr(response, "encoding", None) or "utf-8"
         else:
             dom, charset = html.encode("utf-8"), "utf-8"
+        settings = json.dumps(await browser_settings(page, exchanges), ensure_ascii=False,
+                              sort_keys=True).encode("utf-8")
         blobs = [Blob("screenshot", f"urn:screenshot:{response.url}", stamped, "image/png", at),
                  Blob("dom", f"urn:dom:{response.url}", dom, f"text/html; charset={charset}",
-                      at)]
+                      at),
+                 Blob("browser", response.url, settings, "application/json", at,
+                      record_type="metadata")]
         middleware.writer.submit(middleware.page_capture(
             response.request, exchanges, blobs=blobs))
         stats.inc_value("certwatch/warc/browser_pages")
     except Exception:  # capture must never cost the page itself
         stats.inc_value("certwatch/warc/errors")
         logger.exception("browser capture failed for %s", response.url)
+
+
+# What the page's scripts see; a page could override these, so the headers actually sent
+# (the page's request record, and `sent_headers` here) are the primary evidence.
+_NAVIGATOR = """() => ({userAgent: navigator.userAgent, language: navigator.language,
+  languages: Array.from(navigator.languages || []),
+  timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone})"""
+
+
+async def browser_settings(page: Any, exchanges: list[Exchange]) -> dict[str, Any]:
+    """The browser build, viewport, user agent and language this page was rendered with."""
+    browser = page.context.browser
+    out: dict[str, Any] = {
+        "browser": f"{browser.browser_type.name.capitalize()} {browser.version}"
+        if browser is not None else None,
+        "viewport": page.viewport_size,
+        "sent_headers": {},
+    }
+    document = next((ex for ex in exchanges if ex.role == "page"), None)
+    if document is not None:
+        wanted = ("user-agent", "accept-language")
+        out["sent_headers"] = {name: value for name, value in document.request.headers
+                               if name.lower() in wanted}
+    try:
+        out["navigator"] = await page.evaluate(_NAVIGATOR)
+    except Exception:  # a closed or crashed page: the rest still stands
+        out["navigator"] = None
+    return out
 
 
 async def _exchanges(log: NetworkLog, page_url: str) -> list[Exchange]:

@@ -41,7 +41,7 @@ class WarcRecordRow(Base):
     source: Mapped[str] = mapped_column(String(100))
     capture_id: Mapped[str] = mapped_column(String(36), index=True)
     # page role: list | follow | detail | robots | "" ; record role within the capture:
-    # page | subresource | certificate | screenshot | dom
+    # page | subresource | certificate | screenshot | dom | browser (settings it ran with)
     page_kind: Mapped[str] = mapped_column(String(20), default="")
     role: Mapped[str] = mapped_column(String(20), default="page")
     page_url: Mapped[str] = mapped_column(Text)

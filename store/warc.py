@@ -223,7 +223,8 @@ class WarcArchive:
 
     def write_blob(self, record_type: str, uri: str, data: bytes, content_type: str, *,
                    date: datetime, concurrent_to: str | None = None) -> WrittenRecord:
-        """A `resource` (screenshot, DOM) or `metadata` (TLS certificate) record."""
+        """A `resource` (screenshot, DOM) or `metadata` (TLS certificate, browser settings)
+        record."""
         extra = [("WARC-Concurrent-To", concurrent_to)] if concurrent_to else []
         return self._record(record_type, uri, data, date, content_type=content_type,
                             extra=extra)

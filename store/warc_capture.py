@@ -53,13 +53,15 @@ class Exchange:
 
 @dataclass
 class Blob:
-    """A `resource` made by certwatch about a page: stamped screenshot, rendered DOM."""
+    """A record made by certwatch about a page: stamped screenshot, rendered DOM (`resource`),
+    the browser's settings (`metadata`)."""
 
     role: str
     uri: str
     data: bytes
     content_type: str
     at: datetime
+    record_type: str = "resource"
 
 
 @dataclass
@@ -278,8 +280,9 @@ class CaptureWriter:
                             content_type=exchange.certificate_type,
                             payload=cert.payload_sha256)
         for blob in capture.blobs:
-            written = archive.write_blob("resource", blob.uri, blob.data, blob.content_type,
-                                         date=blob.at, concurrent_to=main_id)
+            written = archive.write_blob(blob.record_type, blob.uri, blob.data,
+                                         blob.content_type, date=blob.at,
+                                         concurrent_to=main_id)
             self._index(capture, written, blob.role, at=blob.at, url=capture.page_url,
                         concurrent_to=main_id, content_type=blob.content_type,
                         payload=written.payload_sha256)

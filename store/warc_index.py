@@ -48,7 +48,7 @@ class WarcRef:
     record_sha256: str
     captured_at: datetime
     content_type: str | None
-    role: str = "page"  # page | subresource | certificate | screenshot | dom
+    role: str = "page"  # page | subresource | certificate | screenshot | dom | browser
     url: str = ""  # the HTTP URL (screenshots/DOM: the page's URL; target_uri is urn:…)
     page_url: str = ""
     page_kind: str = ""

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import ipaddress
+import json
 import os
 import signal
 import subprocess
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
 import store.warc_index_db
-from crawlers.middlewares.warc_capture import scrapy_exchange
+from crawlers.middlewares.warc_capture import exit_ip_fields, lookup_exit_ip, scrapy_exchange
 from crawlers.screenshot_stamp import stamp_screenshot
 from store.bodies import BodyStore
 from store.db import open_store
@@ -47,6 +48,7 @@ from store.warc_index import (
     warcinfo,
 )
 from tests.conftest import REPO, certwatch
+from tests.ip_echo import closed_port_url, ip_echo
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 
@@ -100,7 +102,43 @@ def test_warcinfo_records_the_environment(forum: Path) -> None:
         assert name in fields, fields
     info = warcinfo(warc_files(forum)[0])
     assert info["software"].startswith("certwatch/") and info["robots"] == "obey"
-    assert info["exit-ip"] == "unknown (set CERTWATCH_EXIT_IP)"
+    assert info["exit-ip"] == "unknown (set CERTWATCH_EXIT_IP or CERTWATCH_EXIT_IP_URL)"
+    assert info["http-header-accept-language"] == "en"  # Scrapy's default, as sent
+
+
+def test_exit_ip_is_looked_up_where_configured_and_a_failure_is_recorded() -> None:
+    with ip_echo(b"203.0.113.7\n") as (url, hits):
+        fields = lookup_exit_ip(url)
+        assert fields["exit-ip"] == "203.0.113.7" and fields["exit-ip-source"] == url
+        assert fields["exit-ip-checked-at"].endswith("Z") and hits == ["/ip"]
+        # The operator's own statement wins: no look-up is made.
+        assert exit_ip_fields({"CERTWATCH_EXIT_IP": "198.51.100.1",
+                               "CERTWATCH_EXIT_IP_URL": url}) == {
+            "exit-ip": "198.51.100.1", "exit-ip-source": "CERTWATCH_EXIT_IP"}
+        assert hits == ["/ip"]
+    with ip_echo(b"<html>captive portal</html>") as (url, _hits):
+        assert lookup_exit_ip(url)["exit-ip"].startswith("unknown (look-up failed: ")
+    refused = lookup_exit_ip(closed_port_url())
+    assert refused["exit-ip"].startswith("unknown (look-up failed: ") and "refused" in \
+        refused["exit-ip"].lower()
+    assert lookup_exit_ip("file:///etc/hostname")["exit-ip"] == (
+        "unknown (look-up failed: not an http(s) URL)")
+
+
+def test_crawl_writes_the_looked_up_exit_ip_into_warcinfo(tmp_path: Path) -> None:
+    with ip_echo(b"203.0.113.7\n") as (url, hits):
+        certwatch("crawl", "--source", "zhipin", "--night", "1", "--quiet",
+                  home=tmp_path / "ok", env={"CERTWATCH_EXIT_IP_URL": url})
+    info = warcinfo(warc_files(tmp_path / "ok")[0])
+    assert (info["exit-ip"], info["exit-ip-source"]) == ("203.0.113.7", url)
+    assert hits == ["/ip"]  # once, at the start
+    # A look-up that fails is written down, and the crawl goes on.
+    url = closed_port_url()
+    certwatch("crawl", "--source", "zhipin", "--night", "1", "--quiet",
+              home=tmp_path / "down", env={"CERTWATCH_EXIT_IP_URL": url})
+    info = warcinfo(warc_files(tmp_path / "down")[0])
+    assert info["exit-ip"].startswith("unknown (look-up failed: ")
+    assert info["exit-ip-source"] == url
 
 
 def test_every_stored_page_has_request_and_response_from_127_0_0_1(forum: Path) -> None:
@@ -258,6 +296,19 @@ def test_browser_page_has_network_screenshot_and_dom(market: Path) -> None:
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.width == 1280 and image.height > 3000
     assert_stamped(image)
+    # The settings the browser rendered the page with, beside it.
+    browser = next(r for r in refs if r.role == "browser")
+    assert browser.record_type == "metadata" and browser.concurrent_to == document.warc_record_id
+    _, payload = parse(read_record_bytes(browser))
+    settings = json.loads(payload)
+    assert settings["browser"].startswith("Chromium ")
+    assert settings["viewport"] == {"width": image.width, "height": 720}
+    request = next(r for r in refs if r.role == "page" and r.record_type == "request")
+    sent, _ = parse(read_record_bytes(request))
+    headers = {k.lower(): v for k, v in settings["sent_headers"].items()}
+    assert headers["user-agent"] == sent.http_headers.get_header("User-Agent")
+    assert headers["accept-language"] == sent.http_headers.get_header("Accept-Language")
+    assert settings["navigator"]["language"] and settings["navigator"]["userAgent"]
     for path in iter_warc_files(refs):
         check = subprocess.run([WARCIO, "check", "-v", str(path)], capture_output=True,
                                text=True)

@@ -9,16 +9,25 @@ happens in a child process (`store.warc_process`), closed off the reactor thread
 store closes the run record (`CAPTURE_CLOSING`), so the run's stats say what was captured
 and any capture error counts in `certwatch/errors/warc`.
 `CERTWATCH_WARC=0` switches it off.
+
+The crawl's public address goes into warcinfo: `CERTWATCH_EXIT_IP` when set, else the
+answer of `CERTWATCH_EXIT_IP_URL` (a service that returns the caller's IP as text), asked
+once as the crawl starts; a failed look-up is recorded as such and the crawl goes on.
 """
 
 from __future__ import annotations
 
 import getpass
+import ipaddress
+import json
 import logging
 import os
 import platform
 import socket
 import sys
+import threading
+import urllib.request
+from collections.abc import Mapping
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -38,7 +47,7 @@ from certwatch.config import Config, crawl_home
 from crawlers import browser_capture
 from crawlers.pipelines.store import CAPTURE_CLOSING
 from store.clock import utcnow
-from store.warc import HttpMessage
+from store.warc import HttpMessage, warc_date
 from store.warc_capture import Exchange, PageCapture
 from store.warc_process import CaptureProcess
 
@@ -56,8 +65,52 @@ def operator_name() -> str:
     return os.environ.get("CERTWATCH_OPERATOR") or fallback
 
 
-def exit_ip() -> str:
-    return os.environ.get("CERTWATCH_EXIT_IP") or "unknown (set CERTWATCH_EXIT_IP)"
+EXIT_IP_TIMEOUT = 5.0  # seconds; the crawl's start waits at most this long for the answer
+
+
+def lookup_exit_ip(url: str, timeout: float = EXIT_IP_TIMEOUT) -> dict[str, str]:
+    """warcinfo fields for the address `url` says this machine comes from; a failure is
+    recorded in `exit-ip`, never raised."""
+    fields = {"exit-ip-source": url, "exit-ip-checked-at": warc_date(utcnow())}
+    if urlsplit(url).scheme not in ("http", "https"):
+        return {"exit-ip": "unknown (look-up failed: not an http(s) URL)", **fields}
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            text = answer.read(100).decode("ascii").strip()
+        address = str(ipaddress.ip_address(text))
+    except (OSError, ValueError) as exc:  # URLError, timeouts, HTTP errors; not an address
+        reason = str(getattr(exc, "reason", None) or exc).replace("\n", " ")[:200]
+        return {"exit-ip": f"unknown (look-up failed: {reason})", **fields}
+    return {"exit-ip": address, **fields}
+
+
+def exit_ip_fields(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = os.environ if environ is None else environ
+    fixed = env.get("CERTWATCH_EXIT_IP")
+    if fixed:  # the operator's word wins over any look-up
+        return {"exit-ip": fixed, "exit-ip-source": "CERTWATCH_EXIT_IP"}
+    url = env.get("CERTWATCH_EXIT_IP_URL")
+    if url:
+        return lookup_exit_ip(url)
+    return {"exit-ip": "unknown (set CERTWATCH_EXIT_IP or CERTWATCH_EXIT_IP_URL)"}
+
+
+class _ExitIp:
+    """The look-up on its own thread from the middleware's creation, so it overlaps the
+    crawler's start-up instead of adding to it."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] | None = None
+        self._thread = threading.Thread(target=self._run, name="exit-ip", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self.fields = exit_ip_fields()
+
+    def result(self) -> dict[str, str]:
+        self._thread.join(EXIT_IP_TIMEOUT + 1)
+        return self.fields or {"exit-ip": "unknown (look-up did not answer in time)",
+                               "exit-ip-source": os.environ.get("CERTWATCH_EXIT_IP_URL", "")}
 
 
 def _version(distribution: str) -> str:
@@ -75,6 +128,7 @@ class WarcCaptureMiddleware:
         self.home = crawl_home(settings)
         self.db_url = settings.get("CERTWATCH_DB_URL") or config.db_url
         self.operator = operator_name()
+        self.exit_ip = _ExitIp()
         # Started here, before the crawl opens, so the child's start-up overlaps the engine's.
         self.writer: CaptureProcess | None = CaptureProcess()
         self.source = ""
@@ -131,8 +185,10 @@ class WarcCaptureMiddleware:
             "hostname": socket.gethostname(),
             "operating-system": platform.platform(),
             "operator": self.operator,
-            "exit-ip": exit_ip(),
+            **self.exit_ip.result(),
             "http-header-user-agent": settings.get("USER_AGENT"),
+            "http-header-accept-language": settings.getdict("DEFAULT_REQUEST_HEADERS").get(
+                "Accept-Language"),
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "python": sys.version.split()[0],
             "scrapy": scrapy.__version__,
@@ -147,6 +203,12 @@ class WarcCaptureMiddleware:
             info["scrapy-playwright"] = _version("scrapy-playwright")
             options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
             info["browser"] = options.get("executable_path") or "playwright chromium"
+            contexts = settings.getdict("PLAYWRIGHT_CONTEXTS")
+            info["browser-contexts"] = json.dumps(contexts, sort_keys=True) if contexts else (
+                "scrapy-playwright's default context: viewport, locale and time zone not set "
+                "(Chromium's defaults); page navigations send the crawler's User-Agent and "
+                "Accept-Language; each page's build, viewport and language are in its "
+                "metadata record (WARC-Concurrent-To the page)")
             info["browser-capture"] = (
                 "network exchanges as Chromium reported them; bodies arrive decoded, so "
                 "Content-Encoding/Transfer-Encoding are renamed X-Certwatch-Original-* and "
