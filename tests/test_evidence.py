@@ -26,6 +26,7 @@ from reports.evidence.verify import UNCHECKED_SIGNER, verify_members, verify_pac
 from review.decisions import Decision, decide
 from review.users import CurrentUser
 from tests.conftest import PG_ADMIN_URL, certwatch, listings_jsonl
+from tests.ip_echo import ip_echo
 from tests.tsa import LocalTSA
 
 pytestmark = pytest.mark.browser
@@ -48,23 +49,46 @@ def tsa(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
     home = tmp_path_factory.mktemp("evidence-home")
-    # zhipin: plain HTTP pages; xianyu: rendered by Chromium (screenshot and DOM captured).
-    certwatch("crawl", "--source", "zhipin", "--source", "xianyu", "--night", "1", "--quiet",
-              home=home, env={"CERTWATCH_OPERATOR": "张三"})
+    # zhipin: plain HTTP pages; xianyu: rendered by Chromium (screenshot and DOM captured);
+    # tieba: the sandbox's forum, where some sellers post the phone numbers of xianyu ads.
+    with ip_echo(b"203.0.113.7\n") as (url, _hits):  # the crawl's public address, looked up
+        certwatch("crawl", "--source", "zhipin", "--source", "xianyu", "--source", "tieba",
+                  "--night", "1", "--quiet", home=home,
+                  env={"CERTWATCH_OPERATOR": "张三", "CERTWATCH_EXIT_IP_URL": url})
     rows = listings_jsonl(home, "--sort", "score")
+    engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
     picks: dict[str, dict] = {}
     for label in ("guazheng", "exam_fraud", "fake_cert"):
         picks[label] = next(r for r in rows if r["label"] == label and r["source"] == "zhipin")
+    # The browser page's ad is one whose contact also appears on another site.
+    linked = cross_source_listings(engine)
     picks["browser"] = next(r for r in rows if r["source"] == "xianyu"
-                            and r["label"] == "exam_fraud")
+                            and r["label"] == "exam_fraud" and r["id"] in linked)
     # An analyst's decision, made through the review UI's own code path.
-    engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
     analyst = CurrentUser(id=1, name="李四", role="analyst", csrf_token="", session_id=0)
     with Session(engine) as session, session.begin():
         decide(session, analyst, "listing", [picks["guazheng"]["id"]],
                Decision("confirm", "guazheng", "联系方式与另一挂证广告一致"))
     engine.dispose()
     return home, picks
+
+
+def cross_source_listings(engine) -> set[int]:
+    """Listings sharing a contact key with a listing of another source."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from store.models import Listing, ListingContact
+
+    mine, other = aliased(ListingContact), aliased(ListingContact)
+    here, there = aliased(Listing), aliased(Listing)
+    with Session(engine) as session:
+        return set(session.scalars(
+            select(mine.listing_id)
+            .join(other, (other.contact_id == mine.contact_id)
+                  & (other.listing_id != mine.listing_id))
+            .join(here, here.id == mine.listing_id).join(there, there.id == other.listing_id)
+            .where(here.source_id != there.source_id)))
 
 
 @pytest.fixture(scope="module")
@@ -229,11 +253,11 @@ def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> N
     assert capture["case"] == CASE and capture["operators"][-1] == "张三"
     assert capture["capture"]["start_utc"].endswith("Z")
     assert capture["capture"]["start_shanghai"].endswith("+08:00")
-    assert capture["capture"]["exit_ip"] and capture["capture"]["hosts"]
-    # Without a crawl-time record of the exit address the export host's own address must
-    # not pose as one: it is labelled as what it is.
-    if capture["capture"]["exit_ip_basis"] != "抓取时记录（WARC warcinfo）":
-        assert capture["capture"]["exit_ip"] == "未记录"
+    assert capture["capture"]["hosts"]
+    # The exit address is the one the crawl looked up (CERTWATCH_EXIT_IP_URL), with where
+    # from; the export host's own address is labelled as what it is.
+    assert capture["capture"]["exit_ip"] == "203.0.113.7"
+    assert capture["capture"]["exit_ip_basis"].startswith("抓取开始时向 http://127.0.0.1:")
     assert capture["export"]["local_ip_basis"].startswith("导出主机本地地址")
     assert {t["name"] for t in capture["tools"]} >= {"certwatch", "scrapy", "warcio"}
     first = capture["items"][0]
@@ -244,7 +268,13 @@ def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> N
     assert "导出主机本地地址" in text
     environment = json.loads((unpacked / layout.ENVIRONMENT_JSON).read_text())
     assert environment["browser"]["build"].startswith("Chromium")
+    assert environment["cover_printer"]["build"].startswith("Chromium")
     assert environment["user_agent"] and len(environment["browser_contexts"]) == 2
+    # Tool versions say when they applied: the crawl's from its warcinfo, the rest export's.
+    assert {t["stage"] for t in capture["tools"]} == {"抓取时", "导出时"}
+    crawl_tools = {t["name"]: t["version"] for t in capture["tools"] if t["stage"] == "抓取时"}
+    assert crawl_tools["scrapy"] == environment["crawl_time"][0]["scrapy"]
+    assert crawl_tools["浏览器"] == environment["browser"]["build"]
     assert "取证环境记录" in (unpacked / layout.ENVIRONMENT_TXT).read_text()
     slug = f"listing-{picks['guazheng']['id']}"
     findings = json.loads((unpacked / "findings" / f"{slug}.json").read_text())
@@ -278,8 +308,47 @@ def test_packet_holds_records_findings_and_custody(unpacked: Path, crawled) -> N
     assert shots and doms
     assert (unpacked / shots[0]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert picks["browser"]["title"] in (unpacked / doms[0]).read_text("utf-8")
+    # The same phone number on the forum: the contact links the two sites' ads.
+    findings = json.loads((unpacked / "findings" / f"listing-{picks['browser']['id']}.json")
+                          .read_text())
+    linked = [other for c in findings["contacts"] for other in c["linked_listings"]]
+    assert any(other["source"] == "tieba" for other in linked), findings["contacts"]
+    assert any(c["linked_listings"] for c in browser["linked_data"]["contacts"])
+    # xianyu has no detail section: only the list page was opened, and the record says so.
+    steps = browser["click_path"]
+    list_page = browser["pages"][0]["final_url"] or browser["pages"][0]["url"]
+    assert not any("进入详情页" in step for step in steps), steps
+    assert f"记录该条信息所在的列表页 {list_page}" in steps
+    assert steps[-1] == f"该条信息的链接 {browser['url']} 仅作标识记录，未打开"
+    assert any("进入详情页" in step for step in http["click_path"])
+    # The browser settings in the environment record are what the page's request carried.
+    sent = page_request_headers(unpacked, browser)
+    context = next(c for c in environment["browser_contexts"] if "playwright" in c["used_for"])
+    assert context["user_agent"] == sent.get_header("User-Agent"), context
+    assert f"Accept-Language: {sent.get_header('Accept-Language')}" in context["locale"]
+    width = int.from_bytes((unpacked / shots[0]).read_bytes()[16:20], "big")
+    assert context["viewport"] == f"{width}×720", context
+    assert context["browser_build"] == environment["browser"]["build"]
+    assert context["basis"].startswith("抓取时记录")
+    plain = next(c for c in environment["browser_contexts"] if c["used_for"].startswith("HTTP"))
+    assert plain["user_agent"] == page_request_headers(unpacked, http).get_header("User-Agent")
     assert entries[0]["after"][layout.MANIFEST] == layout.sha256(
         (unpacked / layout.MANIFEST).read_bytes())
+
+
+def page_request_headers(unpacked: Path, item: dict):  # noqa: ANN201 - warcio's StatusAndHeaders
+    """The HTTP headers of the request that fetched the item's own page, from the packet's
+    WARC: the request concurrent to the response the item's first page record names."""
+    own = set(item["packet_files"]["warc_records"])
+    with (unpacked / "archive" / "evidence.warc.gz").open("rb") as fh:
+        records = [(r.rec_type, r.rec_headers, r.http_headers) for r in ArchiveIterator(fh)
+                   if r.rec_headers.get_header("WARC-Record-ID") in own]
+    page = item["pages"][0]
+    urls = {page["url"], page["final_url"]}
+    response = next(h.get_header("WARC-Record-ID") for t, h, _ in records
+                    if t == "response" and h.get_header("WARC-Target-URI") in urls)
+    return next(http for t, h, http in records
+                if t == "request" and h.get_header("WARC-Concurrent-To") == response)
 
 
 def test_cover_pdf_shows_the_agency_in_chinese(unpacked: Path, tmp_path: Path) -> None:
@@ -563,6 +632,8 @@ def test_custody_continues_across_reexport_and_handover(crawled, env, tmp_path: 
     first = Path(certwatch("evidence", "export", listing, "--out", str(out), "--case", case,
                            "--operator", "王五", home=home, env=env).stdout.split()[-1])
     first_log = custody.parse_log(members_of(first)[layout.CUSTODY])[0]
+    # 张三 ran the crawl (CERTWATCH_OPERATOR), 王五 exported: the cover names both.
+    assert "张三（抓取） / 王五（导出）" in members_of(first)[layout.COVER_HTML].decode("utf-8")
     handed = certwatch("evidence", "handover", str(first), "--to", "某市公安局 赵六",
                        "--operator", "王五", "--note", "当面移交U盘", home=home, env=env)
     assert "handed over to 某市公安局 赵六" in handed.stdout

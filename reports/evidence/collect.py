@@ -81,6 +81,8 @@ class Item:
     doms: list[tuple[str, bytes, datetime]] = field(default_factory=list)
     warcinfo: list[dict[str, str]] = field(default_factory=list)
     certificates: list[str] = field(default_factory=list)
+    browser: list[dict[str, Any]] = field(default_factory=list)  # settings per browser page
+    sent_headers: list[dict[str, str]] = field(default_factory=list)  # per page request
     packet_files: dict[str, Any] = field(default_factory=dict)  # set by the packet builder
 
     @property
@@ -168,6 +170,7 @@ def _listing(session: Session, engine: Engine, home: Path, target: Target) -> It
                                    int(target.value), pages)
     item.warc, item.screenshots, item.doms = crawl.members, crawl.screenshots, crawl.doms
     item.warcinfo, item.certificates = crawl.warcinfo, crawl.certificates
+    item.browser, item.sent_headers = crawl.browser, crawl.sent_headers
     return item
 
 

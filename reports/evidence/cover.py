@@ -80,14 +80,16 @@ def _when(utc: str | None) -> str:
     return shanghai_text(datetime.fromisoformat(utc.replace("Z", "+00:00")))
 
 
-def render_html(*, case: str, purpose: str, operator: str, packet_name: str,
-                agency: Agency, copies: list[Agency], items: list[Item],
+def render_html(*, case: str, purpose: str, operator: str, crawl_operators: list[str],
+                packet_name: str, agency: Agency, copies: list[Agency], items: list[Item],
                 manifest_sha256: str, key_fingerprint: str,
                 timestamp: dict[str, Any] | None, exported_at: Any) -> bytes:
+    """`operator` exported the packet; `crawl_operators` ran the captures (warcinfo)."""
     start = min(i.captured_from for i in items)
     end = max(i.captured_to for i in items)
     html = _env().get_template("cover.html").render(
-        case=case, purpose=purpose, operator=operator, packet_name=packet_name,
+        case=case, purpose=purpose, operator=operator, crawl_operators=crawl_operators,
+        packet_name=packet_name,
         agency=agency, copies=copies, items=[item_view(i) for i in items],
         capture_start=shanghai_text(start), capture_end=shanghai_text(end),
         exported_at=shanghai_text(exported_at), manifest_sha256=manifest_sha256,

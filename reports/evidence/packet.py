@@ -213,7 +213,8 @@ def _build(items: list[Item], *, case: str, operator: str, key: Any,
                               f"{utc_z(info.gen_time)}",
                       "tsa": info.tsa, "serial": info.serial}
     sealed[layout.COVER_HTML] = cover.render_html(
-        case=case, purpose=purpose, operator=operator, packet_name=packet_name,
+        case=case, purpose=purpose, operator=operator,
+        crawl_operators=records.crawl_operators(items), packet_name=packet_name,
         agency=agency, copies=copies, items=items, manifest_sha256=manifest_sha,
         key_fingerprint=fingerprint, timestamp=stamp_view, exported_at=now)
     sealed[layout.COVER_PDF] = printer.pdf(sealed[layout.COVER_HTML])

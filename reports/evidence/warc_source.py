@@ -41,6 +41,7 @@ class WarcMember:
     origin: str
     payload_sha256: str | None = None
     ip_address: str | None = None
+    role: str = "page"  # as indexed at capture: page | subresource | screenshot | dom | …
 
 
 @dataclass
@@ -53,6 +54,10 @@ class CrawlWarcs:
     # warcinfo fields of each WARC file the records came from (capture environment)
     warcinfo: list[dict[str, str]] = field(default_factory=list)
     certificates: list[str] = field(default_factory=list)
+    # each browser page's settings as recorded at capture (`browser` metadata records)
+    browser: list[dict[str, Any]] = field(default_factory=list)
+    # User-Agent and Accept-Language of each page's own request record, as sent
+    sent_headers: list[dict[str, str]] = field(default_factory=list)
 
 
 def warc_members_for_pages(engine: Engine, bodies: BodyStore, home: Path, listing_id: int,
@@ -83,23 +88,46 @@ def from_refs(warc_index: Any, refs: list[Any]) -> CrawlWarcs:
                 out.members.append(member)
                 out.warcinfo.append(fields)
         data = warc_index.read_record_bytes(ref)
+        role = getattr(ref, "role", "page")
         out.members.append(WarcMember(
             data=data, record_type=ref.record_type, target_uri=ref.target_uri,
             record_id=ref.warc_record_id, captured_at=as_utc(ref.captured_at),
             content_type=ref.content_type, origin=ORIGIN_CRAWL,
             payload_sha256=ref.payload_sha256,
-            ip_address=getattr(ref, "ip_address", None) or _ip_address(data)))
-        role = getattr(ref, "role", "page")
-        if role in ("screenshot", "dom", "certificate"):
+            ip_address=getattr(ref, "ip_address", None) or _ip_address(data), role=role))
+        if role in ("screenshot", "dom", "certificate", "browser"):
             payload = _payload(data)
             page = getattr(ref, "url", "") or ref.target_uri
             if role == "screenshot":
                 out.screenshots.append((page, payload, as_utc(ref.captured_at)))
             elif role == "dom":
                 out.doms.append((page, payload, as_utc(ref.captured_at)))
+            elif role == "browser":
+                out.browser.append(_json_object(payload))
             else:
                 out.certificates.append(_certificate_summary(payload))
+        elif role == "page" and ref.record_type == "request":
+            out.sent_headers.append({"url": ref.target_uri, **_request_headers(data)})
     return out
+
+
+def _json_object(payload: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _request_headers(member: bytes) -> dict[str, str]:
+    """User-Agent and Accept-Language of a request record, as they were sent."""
+    for record in ArchiveIterator(io.BytesIO(member)):
+        headers = record.http_headers
+        if headers is None:
+            return {}
+        return {name: value for name in ("User-Agent", "Accept-Language")
+                if (value := headers.get_header(name)) is not None}
+    return {}
 
 
 def _warcinfo(path: Path) -> tuple[WarcMember, dict[str, str]] | None:
