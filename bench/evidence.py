@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,13 @@ def _timed(fn) -> float:
 def bench_packet(rounds: int = 3, tsa: bool = True) -> dict[str, float]:
     """Median seconds: export, the py-wacz baseline, and the parts; printed as a table."""
     work = Path(tempfile.mkdtemp(prefix="certwatch-bench-evidence-"))
+    try:
+        return _bench_packet(work, rounds, tsa)
+    finally:  # the crawl, packets and WARCs are tens of MB: not left in the temp directory
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench_packet(work: Path, rounds: int, tsa: bool) -> dict[str, float]:
     os.environ["CERTWATCH_HOME"] = str(work / "home")
     os.environ.pop("CERTWATCH_DB_URL", None)
     subprocess.run([sys.executable, "-m", "certwatch.cli", "crawl", "--source", "zhipin",
