@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 import zipfile
 from datetime import UTC, datetime
@@ -818,6 +819,78 @@ def test_existing_out_dir_keeps_only_finished_packets(crawled, tmp_path: Path) -
     proc = certwatch("evidence", "export", "1", "--out", str(fresh), home=home, check=False,
                      env={"CERTWATCH_TSA_URL": "http://127.0.0.1:9/tsa"})
     assert proc.returncode == 2 and not fresh.exists()
+
+
+@pytest.mark.parametrize("out", ["/etc/passwd/x", "{tmp}/made/" + "x" * 300])
+def test_unusable_out_is_a_one_line_error_and_leaves_nothing(crawled, tmp_path: Path,
+                                                             out: str) -> None:
+    home, picks = crawled
+    out = out.format(tmp=tmp_path)
+    proc = certwatch("evidence", "export", str(picks["exam_fraud"]["id"]), "--out", out,
+                     home=home, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"certwatch: error: --out {out}: cannot create the directory (")
+    assert not (tmp_path / "made").exists()  # the parent it made on the way is gone again
+
+
+def test_packet_is_copied_in_whole_where_it_cannot_be_hard_linked(crawled,
+                                                                   tmp_path: Path) -> None:
+    """Staged (TMPDIR) on another device than --out, link() fails for real (EXDEV), as it
+    does on a FAT/exFAT stick (EPERM): the packet is copied in and renamed into place."""
+    home, picks = crawled
+    staging = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="certwatch-test-staging-"))
+    try:
+        out = tmp_path / "stick"
+        assert staging.stat().st_dev != tmp_path.stat().st_dev, "need two file systems"
+        proc = certwatch("evidence", "export", str(picks["exam_fraud"]["id"]), "--out",
+                         str(out), "--case", "跨设备", home=home, env={"TMPDIR": str(staging)})
+        packet = Path(proc.stdout.strip().splitlines()[-1])
+        assert [p.name for p in out.iterdir()] == [packet.name]  # no temp copy left
+        assert list(staging.iterdir()) == []  # nor the staged one
+        assert packet.stat().st_mode & 0o777 == 0o644
+        assert certwatch("evidence", "verify", str(packet), home=home).returncode == 0
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def test_placing_a_packet_across_devices_copies_it_and_never_overwrites(
+        tmp_path: Path) -> None:
+    """The fallback itself, on real files: link() from /dev/shm into tmp fails (EXDEV)."""
+    from reports.evidence.errors import EvidenceError
+    from reports.evidence.packet import place_packet
+
+    staging = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="certwatch-test-staging-"))
+    try:
+        assert staging.stat().st_dev != tmp_path.stat().st_dev, "need two file systems"
+        staged = staging / "case.wacz"
+        staged.write_bytes(b"PK packet" * 1000)
+        with pytest.raises(OSError):  # the real situation the fallback is for
+            (tmp_path / "probe").hardlink_to(staged)
+        place_packet(staged, tmp_path / "case.wacz")
+        assert (tmp_path / "case.wacz").read_bytes() == staged.read_bytes()
+        # A packet already there is kept as it is, and no temp copy is left beside it.
+        (tmp_path / "other.wacz").write_bytes(b"an earlier packet")
+        with pytest.raises(EvidenceError, match="already exists"):
+            place_packet(staged, tmp_path / "other.wacz")
+        assert (tmp_path / "other.wacz").read_bytes() == b"an earlier packet"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["case.wacz", "other.wacz"]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def test_evidence_benchmark_removes_its_temporary_directory(tmp_path: Path) -> None:
+    """bench/evidence.py works in a temporary directory (a crawl, packets, WARCs): gone
+    when it ends."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    env.pop("CERTWATCH_HOME", None)
+    proc = subprocess.run([sys.executable, "bench/evidence.py", "--rounds", "1", "--no-tsa",
+                           "--capture-rounds", "0"], cwd=Path(__file__).resolve().parent.parent,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "certwatch evidence export" in proc.stdout
+    assert list(tmp_path.glob("certwatch-bench-evidence-*")) == []
 
 
 # -- small pure parts ------------------------------------------------------------------------

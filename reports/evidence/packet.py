@@ -1,10 +1,12 @@
-"""`certwatch evidence export`: build one WACZ packet per case, in a temp file renamed into
-place only after it validates, so an error never leaves a half-written packet."""
+"""`certwatch evidence export`: build one WACZ packet per case, staged in the temporary
+directory (TMPDIR) and put into --out only after it validates, so an error never leaves a
+half-written packet."""
 
 from __future__ import annotations
 
 import contextlib
 import getpass
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -88,17 +90,23 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
     key = signing.load_or_create_key(home)
     home_log = custody.HomeLog(home, case)
     chain = home_log.load()
-    created = not options.out_dir.exists()
-    options.out_dir.mkdir(parents=True, exist_ok=True)
+    created = _make_out_dir(options.out_dir)
     # The export time in the name: a re-export never replaces an earlier packet of the case.
     target = options.out_dir / f"{custody.slug(case)}-{utcnow():%Y%m%dT%H%M%SZ}.wacz"
-    if target.exists():
-        raise EvidenceError(f"{target} already exists; certwatch never overwrites a packet "
-                            "(wait a second and export again)")
-    if options.validate:
-        wacz_check.preload()
-    work = Path(tempfile.mkdtemp(dir=options.out_dir, prefix=".certwatch-export-"))
+    work = None
     try:
+        if target.exists():
+            raise EvidenceError(f"{target} already exists; certwatch never overwrites a "
+                                "packet (wait a second and export again)")
+        if options.validate:
+            wacz_check.preload()
+        # Staged off the hand-over medium: a crash leaves nothing on it, and validation
+        # reads local disk rather than a USB stick.
+        try:
+            work = Path(tempfile.mkdtemp(prefix=".certwatch-export-"))
+        except OSError as exc:
+            raise EvidenceError(f"cannot stage the packet in {tempfile.gettempdir()} "
+                                f"(TMPDIR): {exc.strerror}") from None
         with cover.PdfPrinter() as printer:  # boots while the store is read
             items = collect(engine, home, targets)
             members, result = _build(items, case=case, operator=operator, key=key,
@@ -106,29 +114,94 @@ def export_packet(engine: Engine, home: Path, ids: list[str],
                                      tsa_url=options.tsa_url, ca_pem=ca_pem,
                                      sources_dir=options.sources_dir)
         staged = work / target.name
-        write_zip(staged, members, utcnow())
+        try:
+            write_zip(staged, members, utcnow())
+        except OSError as exc:
+            raise EvidenceError(f"cannot stage the packet in {work.parent} (TMPDIR): "
+                                f"{exc.strerror}") from None
         if options.validate:
             ok, message = wacz_check.validate(staged)
             if not ok:
                 raise EvidenceError(f"internal error: py-wacz rejects the packet: {message}")
         staged.chmod(0o644)
-        try:  # link, not rename: fails instead of replacing a packet that appeared meanwhile
-            target.hardlink_to(staged)
-        except FileExistsError:
-            raise EvidenceError(f"{target} already exists; certwatch never overwrites a "
-                                "packet (export again)") from None
+        place_packet(staged, target)
     except BaseException:
-        if created:  # leave no trace of a failed export, not even its directory
-            shutil.rmtree(work, ignore_errors=True)
+        for directory in created:  # leave no trace of a failed export, not even its --out
             with contextlib.suppress(OSError):
-                options.out_dir.rmdir()
+                directory.rmdir()
         raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     entries, _ = custody.parse_log(members[layout.CUSTODY])
     home_log.append(chain, entries[len(chain):])
     return ExportResult(path=target, case=case, items=[t.id for t in targets],
                         custody_entries=len(entries), files=len(members), **result)
+
+
+def _make_out_dir(out_dir: Path) -> list[Path]:
+    """Create --out as needed; the directories made, deepest first (a failed export removes
+    them again). A path that cannot be a directory is a one-line error, not a traceback."""
+    missing = []
+    probe = out_dir
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        for directory in missing:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise EvidenceError(f"--out {out_dir}: cannot create the directory "
+                            f"({exc.strerror or exc})") from None
+    return missing
+
+
+def place_packet(staged: Path, target: Path) -> None:
+    """Put the validated packet at `target` whole, never over a file already there."""
+    try:  # link, not rename: fails instead of replacing a packet that appeared meanwhile
+        target.hardlink_to(staged)
+        return
+    except FileExistsError:
+        raise _exists(target) from None
+    except OSError:
+        pass  # FAT/exFAT (a likely hand-over USB stick) have no hard links; nor do two devices
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                    suffix=".tmp")
+    except OSError as exc:
+        raise EvidenceError(f"--out {target.parent}: cannot write there ({exc.strerror})") \
+            from None
+    tmp, claimed = Path(name), False
+    try:
+        with os.fdopen(fd, "wb") as out, open(staged, "rb") as src:
+            with contextlib.suppress(OSError):  # FAT has no modes to set
+                os.fchmod(out.fileno(), 0o644)
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        # Claim the name exclusively, then swap the complete copy in by rename (atomic in
+        # one directory): the packet never overwrites another and is never seen half-copied.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        claimed = True
+        os.replace(tmp, target)
+    except FileExistsError:
+        raise _exists(target) from None
+    except BaseException as exc:
+        if claimed:  # our own empty claim: the packet did not arrive
+            target.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise EvidenceError(f"--out {target.parent}: cannot write the packet there "
+                                f"({exc.strerror or exc})") from None
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _exists(target: Path) -> EvidenceError:
+    return EvidenceError(f"{target} already exists; certwatch never overwrites a packet "
+                         "(export again)")
 
 
 def _read_ca(path: Path | None) -> bytes | None:
