@@ -43,8 +43,12 @@ def test_train_with_reviews_learns_decisions_and_reports_before_after(tmp_path: 
     assert "before and after learning from the analysts' decisions:" in out
     row = re.search(r"macro-F1 \(held out\)\s+(\d\.\d{3})\s+(\d\.\d{3})", out)
     assert row, out
-    agree = re.search(r"agreement with analysts \(5 reviewed\)\s+(\d\.\d{3})\s+(\d\.\d{3})", out)
+    agree = re.search(r"agreement with analysts \(5 reviewed\)\*\s+(\d\.\d{3})\s+(\d\.\d{3})",
+                      out)
     assert agree, out
+    # The new model was fitted on those reviews: the table must not pass that off as a test.
+    assert re.search(r"^\* after: in-sample, the new model was trained on these reviews", out,
+                     re.M), out
     # t1 was flagged and the analyst dismissed it: the old model disagreed at least there.
     assert float(agree.group(1)) < 1.0
     assert float(agree.group(2)) >= float(agree.group(1))
