@@ -141,9 +141,12 @@ def ensure_source(session: Session, name: str, title: str = "", platform: str = 
                   config_hash: str = "") -> Source:
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
-        source = Source(name=name, title=title, platform=platform, config_hash=config_hash)
-        session.add(source)
-        session.flush()
+        # Distributed workers starting together on a new database all get here: the first
+        # insert wins and the others adopt its row instead of failing that source's crawl.
+        session.execute(insert_ignoring(session, Source, ("name",)), [
+            {"name": name, "title": title, "platform": platform, "config_hash": config_hash}])
+        source = session.scalars(select(Source).where(Source.name == name)
+                                 .execution_options(populate_existing=True)).one()
     else:
         source.title, source.platform, source.config_hash = title, platform, config_hash
     return source
