@@ -3,6 +3,12 @@ closes it (removals from the union of what every worker saw) and clears the batc
 
 Joining and leaving are single Lua scripts, so a worker starting while the last one leaves
 either joins the old batch before it closes or starts a new one — never a half-closed one.
+
+Every worker marks itself alive every few seconds. A worker whose mark goes stale is dead:
+the next live worker to notice puts the requests it had taken but not yet stored back on the
+shared queue (crawlers/distributed.py keeps them per worker), and marks its runs interrupted.
+Every key of a batch expires KEY_TTL after the last live worker's mark, and a worker joining a
+batch whose workers all died deletes that batch's keys, so nothing is left in Redis for good.
 """
 
 from __future__ import annotations
@@ -15,19 +21,39 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from certwatch.config import Config
 from certwatch.errors import UserError
 
-BATCH_TTL = 7 * 24 * 3600  # a batch whose workers all died is forgotten after a week
+KEY_TTL = 3600  # seconds every batch key outlives the last heartbeat of its workers
+DEFAULT_DEAD = 30.0  # seconds without a heartbeat after which a worker counts as gone
 
-BEAT_SECONDS = 5.0     # each worker process marks itself alive this often ...
-DEAD_MS = 30_000       # ... and counts as gone when its mark is older than this
+# Per-source keys under <prefix>:<batch>:<source>; the batch itself has `workers` (hash:
+# worker -> last heartbeat, ms), `sources` (set) and `inflight` (hash: in-flight key of one
+# worker and source -> JSON [worker, queue key]).
+SOURCE_KEYS = ("requests", "dupefilter", "seen", "busy")
+
+# Lua: every key of the batch at `base`, for expiring or deleting them together.
+_BATCH_KEYS = """
+local function batch_keys(base)
+  local keys = {base .. ':workers', base .. ':sources', base .. ':inflight'}
+  for _, source in ipairs(redis.call('SMEMBERS', base .. ':sources')) do
+    for _, suffix in ipairs({'requests', 'dupefilter', 'seen', 'busy'}) do
+      keys[#keys + 1] = base .. ':' .. source .. ':' .. suffix
+    end
+  end
+  for _, key in ipairs(redis.call('HKEYS', base .. ':inflight')) do keys[#keys + 1] = key end
+  return keys
+end
+"""
 
 # KEYS[1] prefix; ARGV: new batch id, ttl, worker, now (ms), dead (ms).
-_JOIN = """
+# Returns {batch, the abandoned batch it replaced or ''}.
+_JOIN = _BATCH_KEYS + """
 local head = KEYS[1] .. ':batch'
 local batch = redis.call('GET', head)
+local abandoned = ''
 if batch then
   local workers = KEYS[1] .. ':' .. batch .. ':workers'
   local alive = 0
@@ -37,8 +63,16 @@ if batch then
       alive = alive + 1
     end
   end
-  -- Every worker of that batch died: start afresh (the store's upserts make it idempotent).
-  if alive == 0 then batch = false end
+  -- Every worker of that batch died: start afresh (the store's upserts make it idempotent)
+  -- and drop what the dead batch left in Redis.
+  if alive == 0 then
+    abandoned = batch
+    local keys = batch_keys(KEYS[1] .. ':' .. batch)
+    for i = 1, #keys, 500 do
+      redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys)))
+    end
+    batch = false
+  end
 end
 if not batch then
   batch = ARGV[1]
@@ -47,7 +81,49 @@ end
 local workers = KEYS[1] .. ':' .. batch .. ':workers'
 redis.call('HSET', workers, ARGV[3], ARGV[4])
 redis.call('EXPIRE', workers, ARGV[2])
-return batch
+return {batch, abandoned}
+"""
+
+# One heartbeat. KEYS[1] prefix; ARGV: batch, worker, now (ms), dead (ms), ttl.
+# Marks the worker alive, forgets workers whose mark went stale, puts the requests held by
+# any worker not alive (dead, or left without storing them) back on their queue, keeps every
+# key of the batch from expiring. Returns {requests re-queued, dead worker, ...}.
+_BEAT = _BATCH_KEYS + """
+local base = KEYS[1] .. ':' .. ARGV[1]
+local workers = base .. ':workers'
+redis.call('HSET', workers, ARGV[2], ARGV[3])
+local cutoff = tonumber(ARGV[3]) - tonumber(ARGV[4])
+local alive, result = {}, {0}
+local marks = redis.call('HGETALL', workers)
+for i = 1, #marks, 2 do
+  if tonumber(marks[i + 1]) > cutoff then
+    alive[marks[i]] = true
+  else
+    redis.call('HDEL', workers, marks[i])
+    result[#result + 1] = marks[i]
+  end
+end
+local registry = base .. ':inflight'
+local entries = redis.call('HGETALL', registry)
+for i = 1, #entries, 2 do
+  local owner = cjson.decode(entries[i + 1])
+  if not alive[owner[1]] then
+    local held = redis.call('HGETALL', entries[i])
+    for j = 1, #held, 2 do
+      -- Back on the queue with its priority; its fingerprint stays in the dupefilter, so it
+      -- is fetched exactly once more.
+      redis.call('ZADD', owner[2], held[j + 1], held[j])
+      result[1] = result[1] + 1
+    end
+    redis.call('DEL', entries[i])
+    redis.call('HDEL', registry, entries[i])
+  end
+end
+for _, key in ipairs(batch_keys(base)) do redis.call('EXPIRE', key, ARGV[5]) end
+if redis.call('GET', KEYS[1] .. ':batch') == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1] .. ':batch', ARGV[5])
+end
+return result
 """
 
 # KEYS[1] prefix; ARGV: batch, worker, now (ms), dead (ms). Returns the workers still alive.
@@ -70,6 +146,31 @@ class SharedCrawlError(UserError):
     """Redis is unreachable or misconfigured."""
 
 
+def worker_id() -> str:
+    """This process as a worker: host and pid, as its crawl runs record them."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Liveness:
+    dead_ms: int  # no heartbeat for this long: gone
+    beat: float  # seconds between heartbeats
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Liveness:
+        env = os.environ if environ is None else environ
+        raw = env.get("CERTWATCH_REDIS_DEAD") or str(DEFAULT_DEAD)
+        try:
+            dead = float(raw)
+        except ValueError:
+            dead = 0.0
+        if not 1.0 <= dead <= 3600.0:
+            raise SharedCrawlError(
+                f"CERTWATCH_REDIS_DEAD must be seconds between 1 and 3600, got {raw!r}")
+        # Several beats per dead interval: one late beat (a busy machine) is not a death.
+        return cls(int(dead * 1000), min(5.0, dead / 6))
+
+
 def connect(config: Config):  # noqa: ANN201 - redis.Redis
     import redis
 
@@ -90,28 +191,37 @@ def shared_batch(config: Config, sources: list[str]) -> Iterator[str | None]:
     if not config.redis_url:
         yield None
         return
+    liveness = Liveness.from_env()
     server = connect(config)
     if config.db_url.startswith("sqlite"):
         print("distributed crawl with SQLite: only workers on this machine share the database; "
               "set CERTWATCH_DB_URL to PostgreSQL for workers on several machines",
               file=sys.stderr)
     prefix = config.redis_prefix
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    batch = server.eval(_JOIN, 1, prefix, uuid.uuid4().hex[:12], BATCH_TTL, worker,
-                        _now_ms(), DEAD_MS).decode()
+    worker = worker_id()
+    batch, abandoned = (v.decode() for v in server.eval(
+        _JOIN, 1, prefix, uuid.uuid4().hex[:12], KEY_TTL, worker, _now_ms(), liveness.dead_ms))
+    if abandoned:
+        _interrupt(config, abandoned, None)
+        print(f"distributed crawl: every worker of batch {abandoned} had died; its Redis keys "
+              f"were deleted and its runs marked interrupted", file=sys.stderr)
     # Workers may crawl different sources; the last one closes every source of the batch.
     server.sadd(f"{prefix}:{batch}:sources", *sources)
+    server.expire(f"{prefix}:{batch}:sources", KEY_TTL)
     print(f"distributed crawl: worker {worker} joined batch {batch} on {config.redis_url}",
           file=sys.stderr)
+    _beat(config, server, batch, worker, liveness)  # at once: a dead worker's work, back now
     stop = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=(config, batch, worker, stop), daemon=True)
+    beat = threading.Thread(target=_heartbeat, args=(config, batch, worker, liveness, stop),
+                            daemon=True)
     beat.start()
     try:
         yield batch
     finally:
         stop.set()
         beat.join()
-        left = int(server.eval(_LEAVE, 1, prefix, batch, worker, _now_ms(), DEAD_MS))
+        _await_stragglers(config, server, batch, worker, liveness)
+        left = int(server.eval(_LEAVE, 1, prefix, batch, worker, _now_ms(), liveness.dead_ms))
         if left <= 0:
             _close(config, server, batch)
         else:
@@ -123,12 +233,54 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _heartbeat(config: Config, batch: str, worker: str, stop: threading.Event) -> None:
+def _heartbeat(config: Config, batch: str, worker: str, liveness: Liveness,
+               stop: threading.Event) -> None:
     server = connect(config)  # its own connection: the crawl's thread has the other one
-    key = f"{config.redis_prefix}:{batch}:workers"
-    while not stop.wait(BEAT_SECONDS):
-        with contextlib.suppress(Exception):  # a Redis hiccup must not kill the crawl
-            server.hset(key, worker, _now_ms())
+    while not stop.wait(liveness.beat):
+        with contextlib.suppress(Exception):  # a Redis or database hiccup must not kill the crawl
+            _beat(config, server, batch, worker, liveness)
+
+
+def _beat(config: Config, server, batch: str, worker: str,  # noqa: ANN001 - redis.Redis
+          liveness: Liveness) -> tuple[int, list[str]]:
+    requeued, *dead = server.eval(_BEAT, 1, config.redis_prefix, batch, worker, _now_ms(),
+                                  liveness.dead_ms, KEY_TTL)
+    gone = [d.decode() for d in dead]
+    if gone:
+        _interrupt(config, batch, gone)
+    if requeued or gone:
+        print(f"distributed crawl: worker(s) {', '.join(gone) or '(left earlier)'} stopped; "
+              f"{requeued} request(s) they held but had not stored are back on the queue"
+              + (", their runs marked interrupted" if gone else ""), file=sys.stderr)
+    return int(requeued), gone
+
+
+def _interrupt(config: Config, batch: str, workers: list[str] | None) -> None:
+    from store.db import open_store
+    from store.shared_runs import interrupt_worker_runs
+
+    hosts = None if workers is None else [(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1]))
+                                           for w in workers]
+    interrupt_worker_runs(open_store(config.db_url), batch, hosts)
+
+
+def _await_stragglers(config: Config, server, batch: str, worker: str,  # noqa: ANN001
+                      liveness: Liveness) -> None:
+    """Before leaving, wait until every other worker is either plainly alive or declared dead.
+
+    A worker killed with nothing in flight still counts as alive until its mark goes stale;
+    leaving before that, nobody would be last, so nobody would close the batch.
+    """
+    late_ms = 2 * liveness.beat * 1000 + 1000
+    deadline = time.monotonic() + liveness.dead_ms / 1000 + 2 * liveness.beat
+    while time.monotonic() < deadline:
+        now = _now_ms()
+        marks = server.hgetall(f"{config.redis_prefix}:{batch}:workers")
+        if all(now - int(ts) < late_ms for who, ts in marks.items() if who.decode() != worker):
+            return
+        time.sleep(liveness.beat)
+        with contextlib.suppress(Exception):
+            _beat(config, server, batch, worker, liveness)
 
 
 def _close(config: Config, server, batch: str) -> None:  # noqa: ANN001

@@ -186,6 +186,7 @@ class RunRecorder:
         self._stored_this_run: dict[str, str] = {}
         self._pages: list[dict[str, Any]] = []
         self._listings: list[ListingData] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> int:
@@ -237,7 +238,7 @@ class RunRecorder:
     def abandon(self, *, close_reason: str, stats: dict[str, Any]) -> RunCounts:
         """Close a run whose writes failed: drop what is buffered, infer nothing, mark it
         interrupted. Committed batches stay; they are whole by construction."""
-        self._pages, self._listings = [], []
+        self._pages, self._listings, self._after_commit = [], [], []
         with self.lock, Session(self.engine) as session, session.begin():
             run = session.get(CrawlRun, self.run_id)
             run.status = "interrupted"
@@ -276,6 +277,19 @@ class RunRecorder:
         self._listings.append(listing)
         self._maybe_flush()
 
+    def after_commit(self, callback: Callable[[], None], *, now: bool = False) -> None:
+        """Call `callback` once everything added so far is committed: at once when nothing
+        is buffered, else after the flush that commits it (never, if that flush fails).
+        `now`: flush at once instead of when the buffer is due."""
+        if not self._pages and not self._listings:
+            callback()
+            return
+        self._after_commit.append(callback)
+        if now:
+            self.flush()
+        else:
+            self._maybe_flush()
+
     def _maybe_flush(self) -> None:
         # By size for throughput, by age so a slow crawl killed mid-way loses seconds, not
         # minutes, of work.
@@ -286,6 +300,7 @@ class RunRecorder:
     def flush(self) -> None:
         self._last_flush = time.monotonic()
         if not self._pages and not self._listings:
+            self._run_after_commit()
             return
         pages, listings = self._pages, self._listings
         self._pages, self._listings = [], []
@@ -298,6 +313,12 @@ class RunRecorder:
                 session.execute(insert(FetchedPage.__table__), pages)
             if batch is not None:
                 self._write(session, batch)
+        self._run_after_commit()
+
+    def _run_after_commit(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     # -- internals -------------------------------------------------------------------------
     def _split(self, items: list[ListingData],

@@ -7,7 +7,7 @@ with the union of the keys every worker saw.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.clock import utcnow
@@ -47,3 +47,23 @@ def close_shared_source(engine: Engine, batch: str, source: str, seen: set[str])
         counts["removed"] = counts.get("removed", 0) + len(gone_ids)
         last.stats = {**stats, "certwatch": counts}
     return len(gone_ids)
+
+
+def interrupt_worker_runs(engine: Engine, batch: str,
+                          workers: list[tuple[str, int]] | None) -> int:
+    """Mark the runs of dead workers (host, pid) of `batch` — all its runs still `running` when
+    `workers` is None — as interrupted. `sweep_stale_runs` only sees this host's processes;
+    a distributed batch learns of a death on another machine from the worker's heartbeat."""
+    query = select(CrawlRun).where(CrawlRun.batch == batch, CrawlRun.status == "running")
+    if workers is not None:
+        if not workers:
+            return 0
+        query = query.where(or_(*(and_(CrawlRun.hostname == host, CrawlRun.pid == pid)
+                                  for host, pid in workers)))
+    with Session(engine) as session, session.begin():
+        runs = session.scalars(query).all()
+        for run in runs:
+            run.status = "interrupted"
+            run.close_reason = "worker died"
+            run.finished_at = run.finished_at or utcnow()
+    return len(runs)

@@ -3,9 +3,14 @@ real PostgreSQL: the union equals a single-worker crawl, nothing twice, both did
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -13,16 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, func, select, text
-from sqlalchemy.exc import OperationalError
+import yaml
+from sqlalchemy import Engine, create_engine, delete, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from certwatch.distributed import KEY_TTL
 from certwatch.sandbox_proc import embedded_sandbox
 from sandbox.truth import DEFAULT_SEED
 from sandbox.truth import listings as truth_listings
 from store.bodies import BodyStore
 from store.db import open_store
-from store.models import CrawlRun, Listing, ListingEvent, ListingVersion, Source
+from store.models import CrawlRun, FetchedPage, Listing, ListingEvent, ListingVersion, Source
 from store.recorder import ListingData, RunRecorder
 from tests.conftest import PG_ADMIN_URL, REPO, certwatch
 
@@ -48,9 +55,8 @@ def redis_server():  # noqa: ANN201 - redis.Redis
     return server
 
 
-@pytest.fixture(scope="module")
-def databases() -> Iterator[tuple[str, str]]:
-    """Two fresh PostgreSQL databases: the single-worker baseline and the shared crawl."""
+@contextlib.contextmanager
+def _fresh_databases(count: int) -> Iterator[list[str]]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
                           connect_args={"connect_timeout": 5})
     try:
@@ -58,13 +64,13 @@ def databases() -> Iterator[tuple[str, str]]:
             conn.execute(text("select 1"))
     except OperationalError as exc:
         _unreachable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.orig}")
-    names = [f"certwatch_dist_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    names = [f"certwatch_dist_{uuid.uuid4().hex[:8]}" for _ in range(count)]
     with admin.connect() as conn:
         for name in names:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+        yield [f"{base}/{name}" for name in names]
     finally:
         with admin.connect() as conn:
             for name in names:
@@ -73,24 +79,40 @@ def databases() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
+def databases() -> Iterator[tuple[str, str]]:
+    """Two fresh PostgreSQL databases: the single-worker baseline and the shared crawl."""
+    with _fresh_databases(2) as (single, shared):
+        yield single, shared
+
+
+@pytest.fixture
+def fresh_db() -> Iterator[str]:
+    with _fresh_databases(1) as (url,):
+        yield url
+
+
+@pytest.fixture(scope="module")
 def sandbox() -> Iterator[str]:
     with embedded_sandbox(night=1) as address:
         yield address
 
 
+def _spawn(home: Path, address: str, db_url: str, prefix: str, night: int,
+           **env: str) -> subprocess.Popen:
+    """One `certwatch crawl` worker of the shared crawl, started (not awaited)."""
+    full = {**os.environ, "CERTWATCH_HOME": str(home), "CERTWATCH_SANDBOX": address,
+            "CERTWATCH_DB_URL": db_url, "CERTWATCH_REDIS_URL": REDIS_URL,
+            "CERTWATCH_REDIS_PREFIX": prefix, "CERTWATCH_REDIS_IDLE": "2", **env}
+    args = [a for s in SOURCES for a in ("--source", s)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "certwatch.cli", "crawl", *args, "--night", str(night),
+         "--quiet"], cwd=REPO, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
 def _workers(tmp: Path, address: str, db_url: str, prefix: str, night: int,
              count: int = 2) -> list[subprocess.CompletedProcess]:
-    procs = []
-    for i in range(count):
-        env = {**os.environ, "CERTWATCH_HOME": str(tmp / f"worker{i}"),
-               "CERTWATCH_SANDBOX": address, "CERTWATCH_DB_URL": db_url,
-               "CERTWATCH_REDIS_URL": REDIS_URL, "CERTWATCH_REDIS_PREFIX": prefix,
-               "CERTWATCH_REDIS_IDLE": "2"}
-        args = [a for s in SOURCES for a in ("--source", s)]
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "certwatch.cli", "crawl", *args, "--night", str(night),
-             "--quiet"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True))
+    procs = [_spawn(tmp / f"worker{i}", address, db_url, prefix, night) for i in range(count)]
     done = []
     for proc in procs:
         out, err = proc.communicate(timeout=300)
@@ -208,6 +230,15 @@ def test_unreachable_redis_is_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_bad_dead_interval_is_one_line_error(tmp_path: Path, redis_server) -> None:
+    proc = certwatch("crawl", "--source", "jobs58", home=tmp_path, check=False,
+                     env={"CERTWATCH_REDIS_URL": REDIS_URL, "CERTWATCH_REDIS_DEAD": "0.1",
+                          "CERTWATCH_SANDBOX": "off"})
+    assert proc.returncode == 2
+    assert "CERTWATCH_REDIS_DEAD must be seconds between 1 and 3600, got '0.1'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 @pytest.mark.postgres
 def test_nightly_as_a_worker_waits_for_the_batch(nights: dict, sandbox: str, redis_server,
                                                  tmp_path: Path) -> None:
@@ -274,3 +305,93 @@ def test_two_recorders_both_seeing_a_change_keep_both_versions(
             conn.execute(delete(model).where(model.source_id == source_id))
         conn.execute(delete(Source).where(Source.id == source_id))
     assert rows == [(1, "社保不限"), (2, "社保不限，急"), (3, "社保不限，价高")]
+
+
+def _paced_sources(folder: Path) -> Path:
+    """jobs58 and tieba one request at a time with a small delay: a kill lands mid-crawl."""
+    folder.mkdir()
+    for name in SOURCES:
+        doc = yaml.safe_load((REPO / "crawlers" / "sources" / f"{name}.yaml").read_text("utf-8"))
+        doc["politeness"] = {"delay": 0.02, "concurrency": 1, "autothrottle": False}
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return folder
+
+
+def _stored_pages(engine: Engine, pid: int) -> int:
+    try:
+        with Session(engine) as session:
+            return session.scalar(select(func.count()).select_from(FetchedPage).join(CrawlRun)
+                                  .where(CrawlRun.pid == pid)) or 0
+    except DBAPIError:  # the tables are not there yet
+        return 0
+
+
+def _kill_when_stored(proc: subprocess.Popen, db_url: str, pages: int,
+                      *others: subprocess.Popen) -> None:
+    """SIGKILL `proc` once it has committed `pages` pages (so it is mid-crawl)."""
+    engine = create_engine(db_url)
+    deadline = time.monotonic() + 120
+    while _stored_pages(engine, proc.pid) < pages:
+        assert time.monotonic() < deadline, "the worker stored nothing"
+        for p in (proc, *others):
+            assert p.poll() is None, f"a worker ended before the kill: {p.communicate()[1][-2000:]}"
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    engine.dispose()
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    proc.communicate()
+
+
+@pytest.mark.postgres
+def test_sigkilled_worker_loses_no_page(nights: dict, sandbox: str, fresh_db: str,
+                                        redis_server, tmp_path: Path) -> None:
+    prefix = nights["prefix"] + "-kill"
+    env = {"CERTWATCH_SOURCES_DIR": str(_paced_sources(tmp_path / "sources")),
+           "CERTWATCH_REDIS_DEAD": "4"}
+    doomed = _spawn(tmp_path / "doomed", sandbox, fresh_db, prefix, 1, **env)
+    survivor = _spawn(tmp_path / "survivor", sandbox, fresh_db, prefix, 1, **env)
+    # Killed with pages stored, others taken and not yet stored, list pages among them.
+    _kill_when_stored(doomed, fresh_db, 40, survivor)
+    _out, err = survivor.communicate(timeout=300)
+    # The survivor re-queued what the dead worker held and crawled on; it reports the batch
+    # unfinished (the dead worker's runs), so removals wait for a complete night.
+    assert survivor.returncode == 1, err[-3000:]
+    requeued = re.search(r"stopped; (\d+) request\(s\) they held but had not stored", err)
+    assert requeued and int(requeued.group(1)) > 0, err[-3000:]
+    assert "closed jobs58 (incomplete: nothing marked removed)" in err
+    assert _state(fresh_db) == nights["single"][1]  # the union is the single-worker crawl
+    with Session(create_engine(fresh_db)) as session:
+        runs = session.scalars(select(CrawlRun)).all()
+        urls = session.scalars(select(Listing.url)).all()
+        news = Counter(session.scalars(select(ListingEvent.listing_id)
+                                       .where(ListingEvent.kind == "new")).all())
+        versions = session.execute(select(ListingVersion.listing_id, ListingVersion.version)
+                                   ).all()
+    assert len(urls) == len(set(urls)) and set(news.values()) == {1} and len(news) == len(urls)
+    assert len(versions) == len(set(versions)) == len(urls)
+    assert {(r.pid, r.status, r.close_reason) for r in runs} == {
+        (doomed.pid, "interrupted", "worker died"), (survivor.pid, "finished", "finished")}
+    assert not list(redis_server.scan_iter(match=prefix + ":*"))
+
+
+@pytest.mark.postgres
+def test_keys_of_a_batch_whose_workers_all_died_expire_and_are_cleaned(
+        nights: dict, sandbox: str, fresh_db: str, redis_server, tmp_path: Path) -> None:
+    prefix = nights["prefix"] + "-abandoned"
+    env = {"CERTWATCH_SOURCES_DIR": str(_paced_sources(tmp_path / "sources")),
+           "CERTWATCH_REDIS_DEAD": "2"}
+    lone = _spawn(tmp_path / "lone", sandbox, fresh_db, prefix, 1, **env)
+    _kill_when_stored(lone, fresh_db, 20)
+    keys = {k.decode(): redis_server.ttl(k) for k in redis_server.scan_iter(match=prefix + ":*")}
+    (batch,) = {k.split(":")[1] for k in keys if k.count(":") > 1}
+    for name in ("requests", "dupefilter", "seen", f"inflight:{socket.gethostname()}:{lone.pid}"):
+        assert f"{prefix}:{batch}:jobs58:{name}" in keys, sorted(keys)
+    # Every key the dead batch left expires, not only its head and worker list.
+    assert all(0 < ttl <= KEY_TTL for ttl in keys.values()), keys
+    time.sleep(2.5)  # its only worker's heartbeat is stale now
+    proc = certwatch("crawl", "--source", "tieba", "--night", "1", home=tmp_path / "next",
+                     env={"CERTWATCH_SANDBOX": sandbox, "CERTWATCH_DB_URL": fresh_db,
+                          "CERTWATCH_REDIS_URL": REDIS_URL, "CERTWATCH_REDIS_PREFIX": prefix,
+                          "CERTWATCH_REDIS_IDLE": "1", "CERTWATCH_REDIS_DEAD": "2"})
+    assert f"every worker of batch {batch} had died; its Redis keys were deleted" in proc.stderr
+    assert not list(redis_server.scan_iter(match=prefix + ":*"))  # its own batch closed too

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import Spider, signals
@@ -36,6 +37,10 @@ STORE_FAILED = "store_failed"
 # closed: whatever else persists the crawl (the WARC capture) finishes then, off the reactor,
 # so its stats and errors land in the run.
 CAPTURE_CLOSING = object()
+# Sent with `callback` (and `now`: flush at once): the pipeline calls it, on its writer
+# thread, once every page queued before the signal is committed. A distributed worker forgets
+# an in-flight request only then.
+STORE_SETTLE = object()
 
 
 @functools.cache
@@ -66,6 +71,7 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.settle, signal=STORE_SETTLE)
         return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -98,6 +104,14 @@ class StorePipeline:
         stats.inc_value("certwatch/pages_stored")
         stats.inc_value("certwatch/listings_stored", len(item.listings))
         return item
+
+    def settle(self, callback: Callable[[], None], now: bool = False) -> None:
+        if self.writer is None or self.recorder is None:
+            return
+        try:
+            self.writer.submit(functools.partial(self.recorder.after_commit, callback, now=now))
+        except Exception:  # noqa: BLE001 - closed, or failed (process_item reports that):
+            return  # nothing more will be committed, so the callback must never run
 
     def _record(self, item: PageItem) -> None:
         """Writer thread: the page, then its listings (they point at the page's body)."""
