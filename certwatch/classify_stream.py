@@ -81,8 +81,14 @@ def _parse(raw: bytes, number: int) -> tuple[dict[str, Any] | None, str | None]:
     return obj, None
 
 
+# Line breaks JSON leaves raw (NEL, LINE/PARAGRAPH SEPARATOR) would split a result line for
+# readers that break on every Unicode newline (Python's str.splitlines, many editors).
+_RAW_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _encode(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False).translate(_RAW_BREAKS)
+    return text.encode("utf-8") + b"\n"
 
 
 def _score(classifier: Classifier, items: list[tuple[str, str]]) -> list[Verdict | None]:

@@ -175,3 +175,15 @@ def test_without_a_model_one_line_and_nothing_scored(tmp_path: Path) -> None:
         assert proc.stderr.startswith(f"certwatch: error: {args[0]}: no usable classifier "
                                       f"model, nothing was scored: no trained model in ")
         assert "certwatch train" in proc.stderr
+
+
+def test_unicode_line_breaks_stay_inside_their_result_line() -> None:
+    """NEL and LINE/PARAGRAPH SEPARATOR are newlines to str.splitlines and many readers:
+    echoed raw, one result would read as two broken lines."""
+    item = {"id": "a\u2028b\x85c\u2029", "title": "挂\u2028证",
+            "text": "二建挂证\u2029不用到岗\x85"}
+    out = io.BytesIO()
+    assert classify_lines(io.BytesIO(json.dumps(item).encode()), out, classifier()) == 0
+    lines = out.getvalue().decode("utf-8").splitlines()
+    assert len(lines) == 1
+    assert _strict_json(lines[0])["id"] == item["id"]
