@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -327,11 +327,12 @@ def _stored_pages(engine: Engine, pid: int) -> int:
 
 
 def _kill_when_stored(proc: subprocess.Popen, db_url: str, pages: int,
-                      *others: subprocess.Popen) -> None:
-    """SIGKILL `proc` once it has committed `pages` pages (so it is mid-crawl)."""
+                      *others: subprocess.Popen,
+                      ready: Callable[[], bool] = lambda: True) -> None:
+    """SIGKILL `proc` once it has committed `pages` pages (so it is mid-crawl) and `ready()`."""
     engine = create_engine(db_url)
     deadline = time.monotonic() + 120
-    while _stored_pages(engine, proc.pid) < pages:
+    while _stored_pages(engine, proc.pid) < pages or not ready():
         assert time.monotonic() < deadline, "the worker stored nothing"
         for p in (proc, *others):
             assert p.poll() is None, f"a worker ended before the kill: {p.communicate()[1][-2000:]}"
@@ -381,7 +382,12 @@ def test_keys_of_a_batch_whose_workers_all_died_expire_and_are_cleaned(
     env = {"CERTWATCH_SOURCES_DIR": str(_paced_sources(tmp_path / "sources")),
            "CERTWATCH_REDIS_DEAD": "2"}
     lone = _spawn(tmp_path / "lone", sandbox, fresh_db, prefix, 1, **env)
-    _kill_when_stored(lone, fresh_db, 20)
+
+    def jobs58_queued() -> bool:  # both sources run at once; jobs58 may still be on page 1
+        return any(redis_server.zcard(key)
+                   for key in redis_server.scan_iter(match=prefix + ":*:jobs58:requests"))
+
+    _kill_when_stored(lone, fresh_db, 20, ready=jobs58_queued)
     keys = {k.decode(): redis_server.ttl(k) for k in redis_server.scan_iter(match=prefix + ":*")}
     (batch,) = {k.split(":")[1] for k in keys if k.count(":") > 1}
     for name in ("requests", "dupefilter", "seen", f"inflight:{socket.gethostname()}:{lone.pid}"):
