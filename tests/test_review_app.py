@@ -18,22 +18,7 @@ from review.audit import verify
 from review.settings import ReviewSettings
 from store.db import open_store
 from store.models import Listing
-from tests.review_helpers import SECRET, add_users, login, seed
-
-
-def _fresh_pg(admin_url_fixture: str) -> str:
-    """Each PG module gets its own database: the audit log's triggers forbid cleaning up."""
-    import uuid
-
-    from sqlalchemy import create_engine
-
-    base = admin_url_fixture.rsplit("/", 1)[0]
-    name = f"certwatch_review_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{base}/{name}"
+from tests.review_helpers import SECRET, add_users, fresh_pg, login, seed
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
@@ -43,7 +28,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     if request.param == "sqlite":
         url = f"sqlite:///{home / 'c.db'}"
     else:
-        url = _fresh_pg(request.getfixturevalue("postgres_url"))
+        url = fresh_pg(request.getfixturevalue("postgres_url"))
     engine = open_store(url)
     seed(engine, home / "bodies")
     add_users(engine)
