@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from classifiers.corpus import Example
+    from classifiers.crossval import Assessment
     from classifiers.scoring import Classifier
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -218,7 +219,7 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
     from classifiers.reviews import reviewed_examples
     from classifiers.train import train
 
-    if args.if_stale:
+    if args.if_stale and not args.cv:
         from classifiers.errors import ModelUnavailable
         from classifiers.scoring import Classifier
 
@@ -234,12 +235,19 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
 
         reviews = reviewed_examples(open_store(config.db_url))
         print(f"with {len(reviews)} analyst-reviewed listing(s)", file=sys.stderr)
-        before = measure_installed(reviews)
-    result = train(reviews=reviews)
+        before = None if args.cv else measure_installed(reviews)
+
+    def progress(message: str) -> None:
+        print(f"training: {message}", file=sys.stderr, flush=True)
+
+    if args.cv:
+        return _train_cv(reviews, progress)
+    result = train(reviews=reviews, progress=progress)
     counts = result.counts["corpus"]
     print(f"corpus: {counts['total']} examples {counts['by_label']}; "
           f"train {result.counts['train']} (+augmentation → "
           f"{result.counts['fitted_with_augmentation']}), held out {result.counts['heldout']}")
+    print(_cv_summary(result.cv))
     print("held-out evaluation:")
     print(render(result.heldout))
     if before is not None:
@@ -248,6 +256,39 @@ def cmd_train(args: argparse.Namespace, config: Config) -> int:
         print("before and after learning from the analysts' decisions:")
         print(render_before_after(before, measure_new(result.heldout, reviews), len(reviews)))
     print(f"model {result.version} saved in {result.directory}")
+    return EXIT_OK
+
+
+def _cv_summary(cv: Assessment) -> str:
+    """Cross-validation figures of a training, and whether FRAUD_THRESHOLD still fits them."""
+    from classifiers.crossval import FOLDS
+    from classifiers.model import FRAUD_THRESHOLD
+
+    s = cv.settings
+    lines = [f"{FOLDS}-fold CV on the training split: calibration ECE "
+             + ", ".join(f"{m} {e:.3f}" for m, e in cv.ece.items())
+             + f" (model uses {s.calibration})"]
+    at = cv.at(FRAUD_THRESHOLD)
+    if at is not None:
+        lines.append(f"at FRAUD_THRESHOLD {FRAUD_THRESHOLD:.2f}: macro-F1 {at.macro_f1:.3f}, "
+                     f"obfuscated recall {at.obfuscated_recall:.3f}, "
+                     f"hard-benign false positives {at.hard_benign_fpr:.3f}")
+    if abs(cv.recommended.threshold - FRAUD_THRESHOLD) > 1e-9:
+        lines.append(f"note: CV now recommends threshold {cv.recommended.threshold:.2f}; "
+                     "run `certwatch train --cv` and update classifiers/model.py")
+    if cv.best_calibration != s.calibration:
+        lines.append(f"note: CV now finds {cv.best_calibration} calibration better; "
+                     "run `certwatch train --cv` and update classifiers/model.py")
+    return "\n".join(lines)
+
+
+def _train_cv(reviews: Sequence[Example], progress: Callable[[str], None]) -> int:
+    """`certwatch train --cv`: the settings study; the installed model is left alone."""
+    from classifiers.corpus import load_corpus, split
+    from classifiers.crossval import render_study, study
+
+    train_side, _heldout = split(load_corpus())
+    print(render_study(study([*train_side, *reviews], progress=progress)))
     return EXIT_OK
 
 
@@ -371,6 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also learn from analysts' decisions stored in the database")
     train.add_argument("--if-stale", action="store_true",
                        help="do nothing when the installed model matches code and corpus")
+    train.add_argument("--cv", action="store_true",
+                       help="only cross-validate the settings grid on the training split and "
+                            "print the recommended threshold, C, weight and calibration")
     evaluate = add("evaluate", cmd_evaluate,
                    "measure the classifier on labelled JSONL {id, text, label, …}")
     evaluate.add_argument("file", metavar="FILE")

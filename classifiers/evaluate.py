@@ -55,7 +55,8 @@ def evaluate(classifier: Any, examples: Sequence[Example], batch: int = 512) -> 
         obfuscated_n=len(obf),
         hard_benign_fpr=_ratio(sum(v.label != "benign" for _, v in hard), len(hard)),
         hard_benign_n=len(hard),
-        ece=round(_ece([v.score for v in verdicts], [t != "benign" for t in truth]), 4),
+        ece=round(calibration_error([v.score for v in verdicts],
+                                    [t != "benign" for t in truth]), 4),
     )
 
 
@@ -63,7 +64,7 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def _ece(scores: list[float], positives: list[bool]) -> float:
+def calibration_error(scores: list[float], positives: list[bool]) -> float:
     """Expected calibration error of the risk score against "is fraud"."""
     s, y = np.asarray(scores), np.asarray(positives, dtype=float)
     if not len(s):

@@ -1,9 +1,10 @@
 """The scikit-learn pipeline, and the artifact + metadata pair it is saved as.
 
 Character n-grams over normalised text suit Chinese (no word boundaries) and survive the
-evasion tricks the normaliser cannot fold. Logistic regression is trained on log-loss, so its
-probabilities are calibrated by construction (the metadata records the measured ECE), and its
-coefficients give per-feature reasons.
+evasion tricks the normaliser cannot fold. Logistic regression gives per-feature reasons
+(its coefficients); its raw probabilities are over-confident on short texts, so the risk
+score passes through a calibrator fitted on out-of-fold predictions of the training split
+(classifiers.calibration, classifiers.crossval).
 """
 
 from __future__ import annotations
@@ -21,24 +22,28 @@ import joblib
 import numpy as np
 import scipy
 import sklearn
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from certwatch import __version__
+from classifiers.calibration import RiskCalibrator
 from classifiers.errors import ModelUnavailable
 from classifiers.features import HashedCharTfidf
 from classifiers.normalize import load_tables, normalize
 
-MODEL_FORMAT = 1
-# A listing is called fraud only when P(fraud) = 1 − P(benign) reaches this; below it the
-# label is benign whatever the argmax: a false accusation costs an analyst more than a miss.
-# Threshold, hard-benign weight and augmentation copies were chosen together by 5-fold CV on
-# the training split (augmenting inside the folds), never on the held-out split: one copy,
-# weight 1, threshold 0.6 gave the best macro-F1 (0.962), obfuscated recall 0.94 and 1.7%
-# false positives on hard benign.
-FRAUD_THRESHOLD = 0.6
-HARD_BENIGN_WEIGHT = 1.0
+# 2: the classifier step is RiskCalibrated (format 1 held the bare, uncalibrated model).
+MODEL_FORMAT = 2
+# A listing is called fraud only when its calibrated risk 1 − P(benign) reaches this; below it
+# the label is benign whatever the argmax: a false accusation costs an analyst more than a
+# miss. Threshold, C, hard-benign weight, calibration method and n-gram length come from
+# `certwatch train --cv` (classifiers/crossval.py: 5-fold CV on the training split, never the
+# held-out one); its last run and what it recommended are in README "The classifier".
+FRAUD_THRESHOLD = 0.75
+C = 10.0
+HARD_BENIGN_WEIGHT = 2.0
+CALIBRATION = "sigmoid"
+NGRAM_MAX = 2  # character 1- to NGRAM_MAX-grams
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 ARTIFACT = "model.joblib"
 METADATA = "model.json"
@@ -54,11 +59,59 @@ class NormalizeText(TransformerMixin, BaseEstimator):
         return [normalize(x).text for x in X]
 
 
-def build_pipeline(c: float = 10.0, seed: int = 0) -> Pipeline:
+class RiskCalibrated(ClassifierMixin, BaseEstimator):
+    """Logistic regression whose risk (1 − P(benign)) passes through a RiskCalibrator.
+
+    The calibrator learns from out-of-fold risks passed to `fit` (`oof_risk`, `oof_fraud`):
+    risks this model's own training rows would give are over-confident. Reasons read the
+    linear model's coefficients (`coef_`).
+    """
+
+    def __init__(self, c: float = C, seed: int = 0, calibration: str = CALIBRATION) -> None:
+        self.c = c
+        self.seed = seed
+        self.calibration = calibration
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None,  # noqa: N803
+            oof_risk: Any = None, oof_fraud: Any = None) -> RiskCalibrated:
+        if self.calibration != "none" and oof_risk is None:
+            raise ValueError("calibration needs out-of-fold risks (oof_risk, oof_fraud)")
+        self.linear_ = LogisticRegression(C=self.c, max_iter=5000, random_state=self.seed)
+        self.linear_.fit(X, y, sample_weight=sample_weight)
+        self.classes_ = self.linear_.classes_
+        self.benign_ = int(np.flatnonzero(self.classes_ == "benign")[0])
+        self.calibrator_ = RiskCalibrator(self.calibration)
+        if self.calibration == "none":
+            self.calibrator_.fit(np.zeros(0), np.zeros(0))
+        else:
+            self.calibrator_.fit(oof_risk, oof_fraud)
+        return self
+
+    @property
+    def coef_(self) -> np.ndarray:
+        return self.linear_.coef_
+
+    def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803
+        return self.calibrator_.calibrate_proba(self.linear_.predict_proba(X), self.benign_)
+
+    def predict(self, X: Any) -> np.ndarray:  # noqa: N803
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def decide(proba: np.ndarray, benign: int, threshold: float) -> np.ndarray:
+    """Label index per row: the best fraud class where the risk reaches `threshold`, else
+    benign."""
+    fraud = proba.copy()
+    fraud[:, benign] = -1.0
+    return np.where(1.0 - proba[:, benign] >= threshold, fraud.argmax(axis=1), benign)
+
+
+def build_pipeline(c: float = C, seed: int = 0, calibration: str = CALIBRATION,
+                   ngram_max: int = NGRAM_MAX) -> Pipeline:
     return Pipeline([
         ("normalize", NormalizeText()),
-        ("tfidf", HashedCharTfidf(ngram_range=(1, 3), n_features=2**20, min_df=2)),
-        ("clf", LogisticRegression(C=c, max_iter=5000, random_state=seed)),
+        ("tfidf", HashedCharTfidf(ngram_range=(1, ngram_max), n_features=2**20, min_df=2)),
+        ("clf", RiskCalibrated(c=c, seed=seed, calibration=calibration)),
     ])
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from classifiers.attributes import extract_attributes
 from classifiers.corpus import corpus_hash
-from classifiers.model import FRAUD_THRESHOLD, SavedModel, load
+from classifiers.model import FRAUD_THRESHOLD, SavedModel, decide, load
 from classifiers.normalize import Normalized, normalize
 
 MAX_REASONS = 5
@@ -136,10 +136,7 @@ class Classifier:
 
     def _decide(self, proba: np.ndarray) -> np.ndarray:
         """Best fraud class where P(fraud) reaches the threshold, benign elsewhere."""
-        fraud = proba.copy()
-        fraud[:, self.benign] = -1.0
-        return np.where(1.0 - proba[:, self.benign] >= self.threshold,
-                        fraud.argmax(axis=1), self.benign)
+        return decide(proba, self.benign, self.threshold)
 
     def _batch_spans(self, values: np.ndarray, grams: Any, best: np.ndarray,
                      proba: np.ndarray, n_docs: int) -> list[list[list[float]]]:

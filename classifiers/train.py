@@ -1,36 +1,19 @@
-"""Train the model reproducibly: corpus → split → augment the training side → fit → measure."""
+"""Train the model reproducibly: corpus → split → cross-validate the training side → fit the
+calibrated model on all of it → measure on the held-out side."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from classifiers.augment import augment
-from classifiers.corpus import (
-    CORPUS_DIR,
-    Example,
-    corpus_hash,
-    describe,
-    load_corpus,
-    split,
-)
+from classifiers.corpus import CORPUS_DIR, Example, corpus_hash, describe, load_corpus, split
+from classifiers.crossval import Assessment, Progress, assess, out_of_fold
 from classifiers.evaluate import Report, evaluate
-from classifiers.model import (
-    FRAUD_THRESHOLD,
-    HARD_BENIGN_WEIGHT,
-    build_pipeline,
-    load,
-    save,
-)
+from classifiers.fitting import AUGMENT_COPIES, SEED, OutOfFoldRisk, Settings, fit_pipeline
+from classifiers.model import FRAUD_THRESHOLD, load, save
 from classifiers.scoring import Classifier
-
-SEED = 20261122
-# Every class gets the same number of evasion-trick copies, so the tricks themselves carry no
-# label (benign posts quote obfuscated ads too) and the class balance stays as written.
-AUGMENT_COPIES = {"guazheng": 1, "fake_cert": 1, "exam_fraud": 1, "benign": 1}
 
 
 @dataclass
@@ -39,39 +22,35 @@ class TrainResult:
     version: str
     heldout: Report
     counts: dict
-
-
-def augmented(examples: Sequence[Example], seed: int = SEED) -> list[Example]:
-    rng = random.Random(seed)
-    out = list(examples)
-    for ex in examples:
-        for copy in range(AUGMENT_COPIES[ex.label]):
-            text = augment(ex.text, rng, n_tricks=2)
-            title = augment(ex.title, rng, n_tricks=1) if ex.title else ""
-            out.append(Example(id=f"{ex.id}~aug{copy}", label=ex.label, text=text,
-                               title=title, platform=ex.platform, obfuscated=True,
-                               hard=ex.hard))
-    return out
+    cv: Assessment
 
 
 def train(directory: Path | None = None, reviews: Sequence[Example] = (),
-          corpus_dir: Path = CORPUS_DIR) -> TrainResult:
+          corpus_dir: Path = CORPUS_DIR, settings: Settings | None = None,
+          progress: Progress | None = None) -> TrainResult:
+    settings = settings or Settings()
     examples = load_corpus(corpus_dir)
     train_side, heldout = split(examples)
-    fit_on = augmented([*train_side, *reviews])
-    pipeline = build_pipeline(seed=SEED)
-    weights = [HARD_BENIGN_WEIGHT if ex.hard and ex.label == "benign" else 1.0 for ex in fit_on]
-    pipeline.fit([ex.full_text for ex in fit_on], [ex.label for ex in fit_on],
-                 clf__sample_weight=weights)
+    fit_side = [*train_side, *reviews]
+    # The calibrator learns from predictions on examples their model never saw; the same
+    # folds say which threshold this training side calls for (recorded, compared with
+    # FRAUD_THRESHOLD by the caller).
+    oof = out_of_fold(fit_side, settings, progress)
+    cv = assess(oof, settings)
+    if progress:
+        progress("final fit on the whole training side")
+    pipeline, n_fitted = fit_pipeline(fit_side, settings,
+                                      OutOfFoldRisk(risk=oof.risk, is_fraud=oof.is_fraud))
     counts = {"corpus": describe(examples), "train": len(train_side), "heldout": len(heldout),
-              "reviews": len(reviews), "fitted_with_augmentation": len(fit_on)}
+              "reviews": len(reviews), "fitted_with_augmentation": n_fitted}
     metadata = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_data_sha256": corpus_hash(corpus_dir),
         "params": {"seed": SEED, "augment_copies": AUGMENT_COPIES,
-                   "fraud_threshold": FRAUD_THRESHOLD, "hard_benign_weight": HARD_BENIGN_WEIGHT,
+                   "fraud_threshold": FRAUD_THRESHOLD, **asdict(settings),
                    "pipeline": repr(pipeline.steps)},
         "counts": counts,
+        "cv": cv.as_dict(),
     }
     # Measure with exactly what was saved, loaded back through the same checks as in use.
     saved_dir = save(pipeline, {**metadata, "heldout_metrics": None}, directory)
@@ -79,4 +58,4 @@ def train(directory: Path | None = None, reviews: Sequence[Example] = (),
     report = evaluate(classifier, heldout)
     save(pipeline, {**metadata, "heldout_metrics": report.as_dict()}, saved_dir)
     return TrainResult(directory=saved_dir, version=load(saved_dir).version, heldout=report,
-                       counts=counts)
+                       counts=counts, cv=cv)

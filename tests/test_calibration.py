@@ -1,0 +1,88 @@
+"""Risk calibration and the cross-validation folds it learns from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifiers.calibration import RiskCalibrator
+from classifiers.corpus import Example, load_corpus, near_duplicate_groups, split
+from classifiers.crossval import FOLDS, assign_folds
+
+
+def _overconfident(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Raw risks pushed towards 0 and 1 compared with how often they are right."""
+    rng = np.random.default_rng(seed)
+    truth = rng.random(n)
+    is_fraud = rng.random(n) < truth
+    raw = 1.0 / (1.0 + np.exp(-3.0 * np.log(truth / (1.0 - truth))))
+    return raw, is_fraud
+
+
+def _ece(risk: np.ndarray, is_fraud: np.ndarray) -> float:
+    from classifiers.evaluate import calibration_error
+
+    return calibration_error(list(risk), list(is_fraud))
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+def test_calibration_repairs_overconfident_risks(method: str) -> None:
+    raw, is_fraud = _overconfident(4000)
+    test_raw, test_fraud = _overconfident(4000, seed=1)
+    calibrator = RiskCalibrator(method).fit(raw, is_fraud)
+    before, after = _ece(test_raw, test_fraud), _ece(calibrator.transform(test_raw), test_fraud)
+    assert before > 0.05 and after < before / 2, (before, after)
+
+
+def test_sigmoid_keeps_the_ranking() -> None:
+    raw, is_fraud = _overconfident(2000)
+    grid = np.linspace(0.0, 1.0, 501)
+    mapped = RiskCalibrator("sigmoid").fit(raw, is_fraud).transform(grid)
+    assert np.all(np.diff(mapped) > 0)
+
+
+def test_calibrated_proba_keeps_fraud_shares() -> None:
+    raw, is_fraud = _overconfident(2000)
+    calibrator = RiskCalibrator("sigmoid").fit(raw, is_fraud)
+    proba = np.array([[0.6, 0.1, 0.2, 0.1],   # benign first here, as index 0
+                      [0.05, 0.7, 0.05, 0.2],
+                      [1.0, 0.0, 0.0, 0.0]])
+    out = calibrator.calibrate_proba(proba, benign=0)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    np.testing.assert_allclose(1.0 - out[:, 0], calibrator.transform(1.0 - proba[:, 0]))
+    for row in range(2):
+        np.testing.assert_allclose(out[row, 1:] / out[row, 1:].sum(),
+                                   proba[row, 1:] / proba[row, 1:].sum())
+    assert np.all(out[2, 1:] >= 0)  # no raw fraud mass at all: still a distribution
+
+
+def test_unknown_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="not one of"):
+        RiskCalibrator("platt").fit(np.zeros(3), np.zeros(3))
+
+
+def test_folds_keep_near_duplicates_together() -> None:
+    train, _ = split(load_corpus())
+    fold = assign_folds(train)
+    groups = near_duplicate_groups(train)
+    by_group: dict[int, set[int]] = {}
+    for g, f in zip(groups, fold.tolist(), strict=True):
+        by_group.setdefault(g, set()).add(f)
+    assert all(len(folds) == 1 for folds in by_group.values())
+    assert sorted(set(fold.tolist())) == list(range(FOLDS))
+    # Balanced enough that every fold holds every label.
+    for k in range(FOLDS):
+        assert {ex.label for ex, f in zip(train, fold, strict=True) if f == k} == {
+            "benign", "guazheng", "fake_cert", "exam_fraud"}
+
+
+def test_folds_are_seeded() -> None:
+    """Training's calibrator and the threshold study depend on the folds: same texts, same
+    folds in every run; another seed deals them differently."""
+    rng = np.random.default_rng(0)
+    examples = [Example(id=str(i), label=label,
+                        text="".join(chr(c) for c in rng.integers(0x4E00, 0x9FA5, 12)))
+                for i, label in enumerate(["benign", "guazheng", "fake_cert", "exam_fraud"] * 10)]
+    first = assign_folds(examples).tolist()
+    assert assign_folds(examples).tolist() == first
+    assert assign_folds(examples, seed=1).tolist() != first
