@@ -191,6 +191,8 @@ def load(directory: Path | None = None, corpus_sha256: str | None = None) -> Sav
         meta = json.loads(meta_path.read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelUnavailable(f"{meta_path}: unreadable model metadata: {exc}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("environment", {}), dict):
+        raise ModelUnavailable(f"{meta_path}: model metadata is not a JSON object of fields")
     problems = check_metadata(meta, artifact, corpus_sha256)
     if problems:
         raise ModelUnavailable(

@@ -188,6 +188,10 @@ def test_model_refuses_mismatched_metadata(tmp_path: Path) -> None:
         load(tmp_path / "torn")
     with pytest.raises(ModelUnavailable, match="training corpus has changed"):
         load(model_dir(), corpus_sha256="0" * 64)
+    for junk in ("[1, 2]", "null", '{"environment": "x"}'):
+        (copy / METADATA).write_text(junk, "utf-8")
+        with pytest.raises(ModelUnavailable, match="not a JSON object"):
+            load(copy)
 
 
 def test_classify_cli_contract(tmp_path: Path) -> None:
