@@ -12,7 +12,15 @@ from sklearn.pipeline import Pipeline
 
 from classifiers.augment import augment
 from classifiers.corpus import Example
-from classifiers.model import CALIBRATION, HARD_BENIGN_WEIGHT, NGRAM_MAX, C, build_pipeline
+from classifiers.model import (
+    CALIBRATION,
+    HARD_BENIGN_WEIGHT,
+    LINEAR,
+    NGRAM_MAX,
+    TEMPERATURE,
+    C,
+    build_pipeline,
+)
 
 SEED = 20261122
 # Every class gets the same number of evasion-trick copies, so the tricks themselves carry no
@@ -28,6 +36,8 @@ class Settings:
     hard_benign_weight: float = HARD_BENIGN_WEIGHT
     calibration: str = CALIBRATION
     ngram_max: int = NGRAM_MAX
+    linear: str = LINEAR
+    temperature: float = TEMPERATURE
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,8 @@ def fit_pipeline(examples: Sequence[Example], settings: Settings,
     fit_on = augmented(examples)
     calibration = settings.calibration if oof is not None else "none"
     pipeline = build_pipeline(c=settings.c, seed=SEED, calibration=calibration,
-                              ngram_max=settings.ngram_max)
+                              ngram_max=settings.ngram_max, linear=settings.linear,
+                              temperature=settings.temperature)
     weights = [settings.hard_benign_weight if ex.hard and ex.label == "benign" else 1.0
                for ex in fit_on]
     extra = {} if oof is None else {"clf__oof_risk": oof.risk, "clf__oof_fraud": oof.is_fraud}

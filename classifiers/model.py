@@ -1,10 +1,11 @@
 """The scikit-learn pipeline, and the artifact + metadata pair it is saved as.
 
 Character n-grams over normalised text suit Chinese (no word boundaries) and survive the
-evasion tricks the normaliser cannot fold. Logistic regression gives per-feature reasons
-(its coefficients); its raw probabilities are over-confident on short texts, so the risk
-score passes through a calibrator fitted on out-of-fold predictions of the training split
-(classifiers.calibration, classifiers.crossval).
+evasion tricks the normaliser cannot fold. The linear model (a linear SVM or logistic
+regression, chosen by cross-validation) gives per-feature reasons (its coefficients). Its raw
+class scores are not probabilities to trust, so the risk score passes through a calibrator
+fitted on out-of-fold predictions of the training split (classifiers.calibration,
+classifiers.crossval).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 from certwatch import __version__
 from classifiers.calibration import RiskCalibrator
@@ -33,17 +35,25 @@ from classifiers.features import HashedCharTfidf
 from classifiers.normalize import load_tables, normalize
 
 # 2: the classifier step is RiskCalibrated (format 1 held the bare, uncalibrated model).
-MODEL_FORMAT = 2
+# 3: RiskCalibrated chooses its linear model (`linear`, `temperature`).
+MODEL_FORMAT = 3
 # A listing is called fraud only when its calibrated risk 1 − P(benign) reaches this; below it
 # the label is benign whatever the argmax: a false accusation costs an analyst more than a
-# miss. Threshold, C, hard-benign weight, calibration method and n-gram length come from
-# `certwatch train --cv` (classifiers/crossval.py: 5-fold CV on the training split, never the
-# held-out one); its last run and what it recommended are in README "The classifier".
-FRAUD_THRESHOLD = 0.75
-C = 10.0
+# miss. Threshold, linear model, C, temperature, hard-benign weight, calibration method and
+# n-gram length come from `certwatch train --cv` (classifiers/crossval.py: 5-fold CV on the
+# training split, never the held-out one); its last run and what it recommended are in README
+# "The classifier".
+FRAUD_THRESHOLD = 0.60
+LINEAR = "svm"  # "svm" (LinearSVC) or "logistic" (LogisticRegression)
+C = 3.0
+# An SVM's class scores become raw probabilities by softmax(TEMPERATURE × score); the
+# calibrator then maps the resulting risk. Higher: the risk follows the margin between the
+# best fraud class and benign more closely.
+TEMPERATURE = 30.0
 HARD_BENIGN_WEIGHT = 2.0
-CALIBRATION = "sigmoid"
+CALIBRATION = "isotonic"
 NGRAM_MAX = 2  # character 1- to NGRAM_MAX-grams
+LINEAR_MODELS = ("svm", "logistic")
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 ARTIFACT = "model.joblib"
 METADATA = "model.json"
@@ -60,23 +70,33 @@ class NormalizeText(TransformerMixin, BaseEstimator):
 
 
 class RiskCalibrated(ClassifierMixin, BaseEstimator):
-    """Logistic regression whose risk (1 − P(benign)) passes through a RiskCalibrator.
+    """A linear model whose risk (1 − P(benign)) passes through a RiskCalibrator.
 
+    `linear` is "svm" (one-vs-rest LinearSVC; raw probabilities are a softmax of its scores
+    times `temperature`) or "logistic" (multinomial LogisticRegression; `temperature` unused).
     The calibrator learns from out-of-fold risks passed to `fit` (`oof_risk`, `oof_fraud`):
     risks this model's own training rows would give are over-confident. Reasons read the
     linear model's coefficients (`coef_`).
     """
 
-    def __init__(self, c: float = C, seed: int = 0, calibration: str = CALIBRATION) -> None:
+    def __init__(self, c: float = C, seed: int = 0, calibration: str = CALIBRATION,
+                 linear: str = LINEAR, temperature: float = TEMPERATURE) -> None:
         self.c = c
         self.seed = seed
         self.calibration = calibration
+        self.linear = linear
+        self.temperature = temperature
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None,  # noqa: N803
             oof_risk: Any = None, oof_fraud: Any = None) -> RiskCalibrated:
         if self.calibration != "none" and oof_risk is None:
             raise ValueError("calibration needs out-of-fold risks (oof_risk, oof_fraud)")
-        self.linear_ = LogisticRegression(C=self.c, max_iter=5000, random_state=self.seed)
+        if self.linear == "svm":
+            self.linear_ = LinearSVC(C=self.c, max_iter=20000, random_state=self.seed)
+        elif self.linear == "logistic":
+            self.linear_ = LogisticRegression(C=self.c, max_iter=5000, random_state=self.seed)
+        else:
+            raise ValueError(f"linear model {self.linear!r} is not one of {LINEAR_MODELS}")
         self.linear_.fit(X, y, sample_weight=sample_weight)
         self.classes_ = self.linear_.classes_
         self.benign_ = int(np.flatnonzero(self.classes_ == "benign")[0])
@@ -91,8 +111,18 @@ class RiskCalibrated(ClassifierMixin, BaseEstimator):
     def coef_(self) -> np.ndarray:
         return self.linear_.coef_
 
+    def raw_proba(self, X: Any) -> np.ndarray:  # noqa: N803
+        """Uncalibrated class probabilities."""
+        if self.linear == "logistic":
+            return self.linear_.predict_proba(X)
+        scores = self.linear_.decision_function(X) * self.temperature
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
     def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803
-        return self.calibrator_.calibrate_proba(self.linear_.predict_proba(X), self.benign_)
+        return self.calibrator_.calibrate_proba(self.raw_proba(X), self.benign_)
 
     def predict(self, X: Any) -> np.ndarray:  # noqa: N803
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
@@ -107,11 +137,13 @@ def decide(proba: np.ndarray, benign: int, threshold: float) -> np.ndarray:
 
 
 def build_pipeline(c: float = C, seed: int = 0, calibration: str = CALIBRATION,
-                   ngram_max: int = NGRAM_MAX) -> Pipeline:
+                   ngram_max: int = NGRAM_MAX, linear: str = LINEAR,
+                   temperature: float = TEMPERATURE) -> Pipeline:
     return Pipeline([
         ("normalize", NormalizeText()),
         ("tfidf", HashedCharTfidf(ngram_range=(1, ngram_max), n_features=2**20, min_df=2)),
-        ("clf", RiskCalibrated(c=c, seed=seed, calibration=calibration)),
+        ("clf", RiskCalibrated(c=c, seed=seed, calibration=calibration, linear=linear,
+                               temperature=temperature)),
     ])
 
 
