@@ -3,7 +3,7 @@
     .venv/bin/python bench/classify.py [--repeat 5]
 
 Inputs are the sandbox's night-1 listings (independent of the training corpus). The full
-path (normalise → TF-IDF → logistic regression → reasons → attributes) is compared with a
+path (normalise → TF-IDF → linear model → reasons → attributes) is compared with a
 baseline run in the same process: the bare scikit-learn vectoriser + model on raw text.
 Targets: ≥ 5,000 listings/s in batch, p99 ≤ 20 ms for one listing.
 

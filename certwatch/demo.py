@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from certwatch.config import Config
+from certwatch.listings import terminal_safe
 from store.db import open_store
 from store.models import CrawlRun, Listing, ListingEvent, ListingVersion
 
@@ -63,7 +64,7 @@ def run_demo(config: Config, serve: bool = True) -> int:
             old, new = session.scalars(
                 select(ListingVersion).where(ListingVersion.listing_id == changed.id)
                 .order_by(ListingVersion.version.desc()).limit(2)).all()[::-1]
-            print(f"  e.g. #{changed.id} {changed.title[:40]}")
+            print(f"  e.g. #{changed.id} {terminal_safe(changed.title)[:40]}")
             for name in sorted(set(old.fields) | set(new.fields) | {"title", "text"}):
                 before = getattr(old, name, None) if name in ("title", "text") \
                     else old.fields.get(name)
@@ -100,8 +101,9 @@ def _top_hits(engine: Engine, limit: int = 10) -> None:
     if not hits:
         print("  (no scored listings: run `certwatch train`, then crawl again)")
     for hit in hits:
-        why = "、".join(r["text"] for r in (hit.reasons or [])[:3])
-        print(f"  #{hit.id:<5} {hit.label:<10} {hit.score:.2f}  {hit.title[:36]}")
+        # Captured text is hostile and may span lines: one line per hit, controls inert.
+        why = terminal_safe("、".join(r["text"] for r in (hit.reasons or [])[:3]))
+        print(f"  #{hit.id:<5} {hit.label:<10} {hit.score:.2f}  {terminal_safe(hit.title)[:36]}")
         if why:
             print(f"         理由: {why}")
 

@@ -9,6 +9,7 @@ from sqlalchemy import and_, column, exists, func, literal_column, or_, select, 
 from sqlalchemy.orm import Session, aliased
 
 from review.app_time import day_end, day_start
+from review.score_filter import shown_floor
 from store.models import Listing, Source
 from store.review_models import STATUSES, ReviewCase, ReviewFacet
 
@@ -168,7 +169,7 @@ def _conditions(flt: QueueFilter, plan: SearchPlan = NO_INDEX) -> list:
     if flt.date_to:
         where.append(Listing.first_seen < day_end(flt.date_to))
     if flt.min_score is not None:
-        where.append(Listing.score >= flt.min_score)
+        where.append(Listing.score >= shown_floor(flt.min_score))
     if flt.q:
         # Substring search works for Chinese without a tokenizer; each word must appear.
         where += _search(_words(flt.q), plan)

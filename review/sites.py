@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from review.app_time import day_end, day_start
 from review.decisions import decision_history
+from review.score_filter import shown_floor
 from store.lookalike_models import LookalikeCandidate, LookalikeCapture, LookalikeVerdict
 from store.review_models import STATUSES, ReviewCase
 
@@ -60,7 +61,7 @@ def _base(flt: SiteFilter, *columns):  # noqa: ANN001, ANN202
     if flt.label != "all":
         stmt = stmt.where(LookalikeVerdict.label == flt.label)
     if flt.min_score is not None:
-        stmt = stmt.where(LookalikeVerdict.score >= flt.min_score)
+        stmt = stmt.where(LookalikeVerdict.score >= shown_floor(flt.min_score))
     if flt.origin:
         stmt = stmt.where(LookalikeCandidate.origin == flt.origin)
     if flt.date_from:

@@ -59,8 +59,11 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, d
     rows = listings_jsonl(home, "--sort", "score")
     engine = create_engine(f"sqlite:///{home / 'certwatch.db'}")
     picks: dict[str, dict] = {}
+    # The strongest zhipin ad of each fraud class that names its certificate: the packet's
+    # findings and the receiving agency (住建 for a registered-engineer 挂证) depend on it.
     for label in ("guazheng", "exam_fraud", "fake_cert"):
-        picks[label] = next(r for r in rows if r["label"] == label and r["source"] == "zhipin")
+        picks[label] = next(r for r in rows if r["label"] == label and r["source"] == "zhipin"
+                            and r["attributes"].get("certificates"))
     # The browser page's ad is one whose contact also appears on another site.
     linked = cross_source_listings(engine)
     picks["browser"] = next(r for r in rows if r["source"] == "xianyu"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -193,3 +194,30 @@ def test_queue_page_search_with_and_without_the_index(store: Engine, tmp_path: P
         page = client.get("/queue", params={"label": "all", "q": "人证分离"}).text
         assert re.findall(r'class="title">([^<]*)<', page) == ["一建建筑初始注册求挂靠"]
     old.dispose()
+
+
+def test_score_filter_works_on_the_score_as_shown(store: Engine) -> None:
+    """Pages show two decimals: "at least 0.97" keeps a row shown as 0.97 (0.9651), not one
+    shown as 0.96 (0.9649)."""
+    with engine_scores(store, {"k0": 0.9651, "k1": 0.9649}):
+        flt = QueueFilter(label="all", min_score=0.97)
+        with Session(store) as session:
+            keys = set(session.scalars(select(Listing.key).where(
+                *_conditions(flt, SearchPlan()))))
+    assert "k0" in keys and "k1" not in keys
+    assert f"{0.9651:.2f}" == "0.97" and f"{0.9649:.2f}" == "0.96"
+
+
+@contextmanager
+def engine_scores(engine: Engine, scores: dict[str, float]) -> Iterator[None]:
+    with engine.begin() as conn:
+        before = dict(conn.execute(select(Listing.key, Listing.score)
+                                   .where(Listing.key.in_(scores))).all())
+        for key, score in scores.items():
+            conn.execute(update(Listing).where(Listing.key == key).values(score=score))
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            for key, score in before.items():
+                conn.execute(update(Listing).where(Listing.key == key).values(score=score))
