@@ -72,21 +72,18 @@ def assign_folds(examples: Sequence[Example], seed: int = SEED) -> np.ndarray:
 
 @dataclass
 class OutOfFold:
-    """Raw (uncalibrated) class probabilities of every example from the model of the other
-    folds."""
+    """Raw (uncalibrated) class probabilities and risk logits of every example from the model
+    of the other folds."""
 
     examples: list[Example]
     fold: np.ndarray
     classes: list[str]
     proba: np.ndarray
+    logit: np.ndarray
 
     @property
     def benign(self) -> int:
         return self.classes.index("benign")
-
-    @property
-    def risk(self) -> np.ndarray:
-        return 1.0 - self.proba[:, self.benign]
 
     @property
     def is_fraud(self) -> np.ndarray:
@@ -98,6 +95,7 @@ def out_of_fold(examples: Sequence[Example], settings: Settings,
     examples = list(examples)
     fold = assign_folds(examples)
     proba = np.zeros((len(examples), len(LABELS)))
+    logit = np.zeros(len(examples))
     classes: list[str] = []
     for k in range(FOLDS):
         if progress:
@@ -106,18 +104,19 @@ def out_of_fold(examples: Sequence[Example], settings: Settings,
         pipeline, _ = fit_pipeline([ex for ex, f in zip(examples, fold, strict=True) if f != k],
                                    replace(settings, calibration="none"))
         classes = [str(c) for c in pipeline.classes_]
-        proba[rows] = pipeline.predict_proba([examples[i].full_text for i in rows])
-    return OutOfFold(examples=examples, fold=fold, classes=classes, proba=proba)
+        features = pipeline[:-1].transform([examples[i].full_text for i in rows])
+        proba[rows], logit[rows] = pipeline[-1].raw(features)
+    return OutOfFold(examples=examples, fold=fold, classes=classes, proba=proba, logit=logit)
 
 
 def cross_fitted(oof: OutOfFold, method: str) -> np.ndarray:
     """Calibrated probabilities, each fold's by a calibrator fitted on the other folds."""
     out = np.empty_like(oof.proba)
-    risk, is_fraud = oof.risk, oof.is_fraud
+    logit, is_fraud = oof.logit, oof.is_fraud
     for k in range(FOLDS):
         rows, rest = oof.fold == k, oof.fold != k
-        calibrator = RiskCalibrator(method).fit(risk[rest], is_fraud[rest])
-        out[rows] = calibrator.calibrate_proba(oof.proba[rows], oof.benign)
+        calibrator = RiskCalibrator(method).fit(logit[rest], is_fraud[rest])
+        out[rows] = calibrator.calibrate_proba(oof.proba[rows], oof.benign, logit[rows])
     return out
 
 

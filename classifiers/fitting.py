@@ -42,9 +42,9 @@ class Settings:
 
 @dataclass(frozen=True)
 class OutOfFoldRisk:
-    """What the calibrator learns from: risks of examples their model never saw."""
+    """What the calibrator learns from: risk logits of examples their model never saw."""
 
-    risk: np.ndarray
+    logit: np.ndarray
     is_fraud: np.ndarray
 
 
@@ -75,7 +75,7 @@ def fit_pipeline(examples: Sequence[Example], settings: Settings,
                               temperature=settings.temperature)
     weights = [settings.hard_benign_weight if ex.hard and ex.label == "benign" else 1.0
                for ex in fit_on]
-    extra = {} if oof is None else {"clf__oof_risk": oof.risk, "clf__oof_fraud": oof.is_fraud}
+    extra = {} if oof is None else {"clf__oof_logit": oof.logit, "clf__oof_fraud": oof.is_fraud}
     pipeline.fit([ex.full_text for ex in fit_on], [ex.label for ex in fit_on],
                  clf__sample_weight=weights, **extra)
     return pipeline, len(fit_on)

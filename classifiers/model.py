@@ -29,27 +29,28 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from certwatch import __version__
-from classifiers.calibration import RiskCalibrator
+from classifiers.calibration import RiskCalibrator, risk_logit, softmax
 from classifiers.errors import ModelUnavailable
 from classifiers.features import HashedCharTfidf
 from classifiers.normalize import load_tables, normalize
 
 # 2: the classifier step is RiskCalibrated (format 1 held the bare, uncalibrated model).
 # 3: RiskCalibrated chooses its linear model (`linear`, `temperature`).
-MODEL_FORMAT = 3
+# 4: the calibrator maps risk logits, not risks.
+MODEL_FORMAT = 4
 # A listing is called fraud only when its calibrated risk 1 − P(benign) reaches this; below it
 # the label is benign whatever the argmax: a false accusation costs an analyst more than a
 # miss. Threshold, linear model, C, temperature, hard-benign weight, calibration method and
 # n-gram length come from `certwatch train --cv` (classifiers/crossval.py: 5-fold CV on the
 # training split, never the held-out one); its last run and what it recommended are in README
 # "The classifier".
-FRAUD_THRESHOLD = 0.70
+FRAUD_THRESHOLD = 0.75
 LINEAR = "svm"  # "svm" (LinearSVC) or "logistic" (LogisticRegression)
-C = 3.0
+C = 1.0
 # An SVM's class scores become raw probabilities by softmax(TEMPERATURE × score); the
 # calibrator then maps the resulting risk. Higher: the risk follows the margin between the
 # best fraud class and benign more closely.
-TEMPERATURE = 10.0
+TEMPERATURE = 30.0
 HARD_BENIGN_WEIGHT = 2.0
 CALIBRATION = "sigmoid"
 NGRAM_MAX = 2  # character 1- to NGRAM_MAX-grams
@@ -73,10 +74,11 @@ class RiskCalibrated(ClassifierMixin, BaseEstimator):
     """A linear model whose risk (1 − P(benign)) passes through a RiskCalibrator.
 
     `linear` is "svm" (one-vs-rest LinearSVC; raw probabilities are a softmax of its scores
-    times `temperature`) or "logistic" (multinomial LogisticRegression; `temperature` unused).
-    The calibrator learns from out-of-fold risks passed to `fit` (`oof_risk`, `oof_fraud`):
-    risks this model's own training rows would give are over-confident. Reasons read the
-    linear model's coefficients (`coef_`).
+    times `temperature`) or "logistic" (multinomial LogisticRegression, whose probabilities
+    are the softmax of its scores; `temperature` unused). The calibrator learns from
+    out-of-fold risk logits passed to `fit` (`oof_logit`, `oof_fraud`): those this model's own
+    training rows would give are over-confident. Reasons read the linear model's coefficients
+    (`coef_`).
     """
 
     def __init__(self, c: float = C, seed: int = 0, calibration: str = CALIBRATION,
@@ -88,9 +90,9 @@ class RiskCalibrated(ClassifierMixin, BaseEstimator):
         self.temperature = temperature
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None,  # noqa: N803
-            oof_risk: Any = None, oof_fraud: Any = None) -> RiskCalibrated:
-        if self.calibration != "none" and oof_risk is None:
-            raise ValueError("calibration needs out-of-fold risks (oof_risk, oof_fraud)")
+            oof_logit: Any = None, oof_fraud: Any = None) -> RiskCalibrated:
+        if self.calibration != "none" and oof_logit is None:
+            raise ValueError("calibration needs out-of-fold risk logits (oof_logit, oof_fraud)")
         if self.linear == "svm":
             self.linear_ = LinearSVC(C=self.c, max_iter=20000, random_state=self.seed)
         elif self.linear == "logistic":
@@ -104,25 +106,26 @@ class RiskCalibrated(ClassifierMixin, BaseEstimator):
         if self.calibration == "none":
             self.calibrator_.fit(np.zeros(0), np.zeros(0))
         else:
-            self.calibrator_.fit(oof_risk, oof_fraud)
+            self.calibrator_.fit(oof_logit, oof_fraud)
         return self
 
     @property
     def coef_(self) -> np.ndarray:
         return self.linear_.coef_
 
-    def raw_proba(self, X: Any) -> np.ndarray:  # noqa: N803
-        """Uncalibrated class probabilities."""
-        if self.linear == "logistic":
-            return self.linear_.predict_proba(X)
-        scores = self.linear_.decision_function(X) * self.temperature
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        return scores
+    def scores(self, X: Any) -> np.ndarray:  # noqa: N803
+        """Class scores whose softmax is the uncalibrated class probabilities."""
+        scores = self.linear_.decision_function(X)
+        return scores * self.temperature if self.linear == "svm" else scores
+
+    def raw(self, X: Any) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
+        """Uncalibrated class probabilities and risk logits."""
+        scores = self.scores(X)
+        return softmax(scores), risk_logit(scores, self.benign_)
 
     def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803
-        return self.calibrator_.calibrate_proba(self.raw_proba(X), self.benign_)
+        proba, logit = self.raw(X)
+        return self.calibrator_.calibrate_proba(proba, self.benign_, logit)
 
     def predict(self, X: Any) -> np.ndarray:  # noqa: N803
         return self.classes_[self.predict_proba(X).argmax(axis=1)]

@@ -40,7 +40,7 @@ def train(directory: Path | None = None, reviews: Sequence[Example] = (),
     if progress:
         progress("final fit on the whole training side")
     pipeline, n_fitted = fit_pipeline(fit_side, settings,
-                                      OutOfFoldRisk(risk=oof.risk, is_fraud=oof.is_fraud))
+                                      OutOfFoldRisk(logit=oof.logit, is_fraud=oof.is_fraud))
     counts = {"corpus": describe(examples), "train": len(train_side), "heldout": len(heldout),
               "reviews": len(reviews), "fitted_with_augmentation": n_fitted}
     metadata = {

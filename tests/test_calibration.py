@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
-from classifiers.calibration import RiskCalibrator
+from classifiers.calibration import RiskCalibrator, risk_logit, softmax
 from classifiers.corpus import Example, load_corpus, near_duplicate_groups, split
 from classifiers.crossval import FOLDS, assign_folds, best_calibration
 
 
 def _overconfident(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Raw risks pushed towards 0 and 1 compared with how often they are right."""
+    """Raw risk logits three times too far from 0 for how often they are right."""
     rng = np.random.default_rng(seed)
     truth = rng.random(n)
     is_fraud = rng.random(n) < truth
-    raw = 1.0 / (1.0 + np.exp(-3.0 * np.log(truth / (1.0 - truth))))
-    return raw, is_fraud
+    return 3.0 * np.log(truth / (1.0 - truth)), is_fraud
 
 
 def _ece(risk: np.ndarray, is_fraud: np.ndarray) -> float:
@@ -30,30 +30,55 @@ def test_calibration_repairs_overconfident_risks(method: str) -> None:
     raw, is_fraud = _overconfident(4000)
     test_raw, test_fraud = _overconfident(4000, seed=1)
     calibrator = RiskCalibrator(method).fit(raw, is_fraud)
-    before, after = _ece(test_raw, test_fraud), _ece(calibrator.transform(test_raw), test_fraud)
+    before = _ece(expit(test_raw), test_fraud)
+    after = _ece(calibrator.transform(test_raw), test_fraud)
     assert before > 0.05 and after < before / 2, (before, after)
 
 
 def test_sigmoid_keeps_the_ranking() -> None:
     raw, is_fraud = _overconfident(2000)
-    grid = np.linspace(0.0, 1.0, 501)
+    grid = np.linspace(-40.0, 40.0, 801)
     mapped = RiskCalibrator("sigmoid").fit(raw, is_fraud).transform(grid)
     assert np.all(np.diff(mapped) > 0)
+
+
+def test_saturated_scores_keep_their_order() -> None:
+    """An SVM's scores times a temperature make P(benign) underflow far below 1e-6: the risk
+    logit, computed from the scores, still orders such ads (risks 1 − P(benign) would tie)."""
+    scores = np.array([[-40.0, 5.0, 0.0, 0.0],   # benign first, as index 0
+                       [-60.0, 5.0, 0.0, 0.0],
+                       [-90.0, 5.0, 0.0, 0.0]])
+    logit = risk_logit(scores, benign=0)
+    assert np.all(np.diff(logit) > 0)
+    proba = softmax(scores)
+    assert len(set((1.0 - proba[:, 0]).tolist())) == 1  # what a probability would make of them
+    # Out-of-fold logits on the scale of such scores (tens): the fitted map is gentle enough
+    # that the calibrated risks differ at the four decimals a verdict keeps.
+    raw, is_fraud = _overconfident(2000)
+    calibrated = RiskCalibrator("sigmoid").fit(raw * 10.0, is_fraud).transform(logit)
+    assert np.all(np.diff(np.round(calibrated, 4)) > 0), calibrated
 
 
 def test_calibrated_proba_keeps_fraud_shares() -> None:
     raw, is_fraud = _overconfident(2000)
     calibrator = RiskCalibrator("sigmoid").fit(raw, is_fraud)
-    proba = np.array([[0.6, 0.1, 0.2, 0.1],   # benign first here, as index 0
-                      [0.05, 0.7, 0.05, 0.2],
-                      [1.0, 0.0, 0.0, 0.0]])
-    out = calibrator.calibrate_proba(proba, benign=0)
+    scores = np.log(np.array([[0.6, 0.1, 0.2, 0.1],   # benign first here, as index 0
+                              [0.05, 0.7, 0.05, 0.2]]))
+    proba, logit = softmax(scores), risk_logit(scores, benign=0)
+    out = calibrator.calibrate_proba(proba, 0, logit)
     np.testing.assert_allclose(out.sum(axis=1), 1.0)
-    np.testing.assert_allclose(1.0 - out[:, 0], calibrator.transform(1.0 - proba[:, 0]))
+    np.testing.assert_allclose(1.0 - out[:, 0], calibrator.transform(logit))
     for row in range(2):
         np.testing.assert_allclose(out[row, 1:] / out[row, 1:].sum(),
                                    proba[row, 1:] / proba[row, 1:].sum())
-    assert np.all(out[2, 1:] >= 0)  # no raw fraud mass at all: still a distribution
+    # Fraud mass below the rounding of 1 − P(benign) (an empty text): shares still sum up.
+    scores = np.array([[0.0, -36.7, -36.7, -36.7]])  # P(fraud) 3.5e-16, 1 − P(benign) 6.7e-16
+    out = calibrator.calibrate_proba(softmax(scores), 0, risk_logit(scores, benign=0))
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    # No raw fraud mass at all: still a distribution.
+    empty = calibrator.calibrate_proba(np.array([[1.0, 0.0, 0.0, 0.0]]), 0, np.array([-50.0]))
+    np.testing.assert_allclose(empty.sum(axis=1), 1.0)
+    assert np.all(empty[0, 1:] >= 0)
 
 
 def test_unknown_method_is_refused() -> None:
