@@ -48,8 +48,8 @@ FRAUD_THRESHOLD = 0.75
 LINEAR = "svm"  # "svm" (LinearSVC) or "logistic" (LogisticRegression)
 C = 1.0
 # An SVM's class scores become raw probabilities by softmax(TEMPERATURE × score); the
-# calibrator then maps the resulting risk. Higher: the risk follows the margin between the
-# best fraud class and benign more closely.
+# calibrator then maps the resulting risk log-odds. Higher: the risk follows the margin
+# between the best fraud class and benign more closely.
 TEMPERATURE = 30.0
 HARD_BENIGN_WEIGHT = 2.0
 CALIBRATION = "sigmoid"

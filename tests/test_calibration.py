@@ -118,3 +118,25 @@ def test_chosen_calibration_keeps_the_ranking() -> None:
     low its ECE; between the others the simpler wins within the tolerance."""
     assert best_calibration({"none": 0.04, "sigmoid": 0.009, "isotonic": 0.001}) == "sigmoid"
     assert best_calibration({"none": 0.0101, "sigmoid": 0.009, "isotonic": 0.001}) == "none"
+
+
+@pytest.mark.parametrize("linear", ["svm", "logistic"])
+def test_raw_probabilities_and_logits_of_either_linear_model(linear: str) -> None:
+    """The softmax of the scores is the model's own probability where it has one (logistic
+    regression), and the risk logit is log P(fraud) − log P(benign) of it."""
+    from classifiers.model import RiskCalibrated
+
+    rng = np.random.default_rng(0)
+    x = rng.random((80, 6))
+    y = np.array(["benign", "guazheng", "fake_cert", "exam_fraud"] * 20)
+    x[np.arange(80), np.arange(80) % 4] += 2.0  # each class leans on its own feature
+    clf = RiskCalibrated(c=1.0, calibration="none", linear=linear, temperature=3.0).fit(x, y)
+    proba, logit = clf.raw(x)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    if linear == "logistic":
+        np.testing.assert_allclose(proba, clf.linear_.predict_proba(x), rtol=1e-9)
+    fraud = 1.0 - proba[:, clf.benign_]
+    np.testing.assert_allclose(logit, np.log(fraud / proba[:, clf.benign_]), rtol=1e-6)
+    assert (clf.predict(x) == y).mean() > 0.9
+    with pytest.raises(ValueError, match="not one of"):
+        RiskCalibrated(calibration="none", linear="forest").fit(x, y)
