@@ -43,8 +43,7 @@ HARD_FP_BUDGET = 0.025
 # simpler method wins.
 ECE_TOLERANCE = 0.002
 # Analysts sort by the risk score, so the calibration must keep the model's order: isotonic
-# regression maps whole ranges of raw risk onto one step (a model calibrated that way gave
-# dozens of listings the same 0.968, and a queue filter at a shown score found none of them).
+# regression is flat between its knots and maps whole ranges of raw risk onto one score.
 # Its ECE is still reported, for comparison.
 ORDER_KEEPING = ("none", "sigmoid")
 # The linear SVM over n-gram length, hard-benign weight, C and softmax temperature; logistic
