@@ -44,14 +44,14 @@ MODEL_FORMAT = 4
 # n-gram length come from `certwatch train --cv` (classifiers/crossval.py: 5-fold CV on the
 # training split, never the held-out one); its last run and what it recommended are in README
 # "The classifier".
-FRAUD_THRESHOLD = 0.75
+FRAUD_THRESHOLD = 0.60
 LINEAR = "svm"  # "svm" (LinearSVC) or "logistic" (LogisticRegression)
 C = 1.0
 # An SVM's class scores become raw probabilities by softmax(TEMPERATURE × score); the
 # calibrator then maps the resulting risk log-odds. Higher: the risk follows the margin
 # between the best fraud class and benign more closely.
 TEMPERATURE = 30.0
-HARD_BENIGN_WEIGHT = 2.0
+HARD_BENIGN_WEIGHT = 1.0
 CALIBRATION = "sigmoid"
 NGRAM_MAX = 2  # character 1- to NGRAM_MAX-grams
 LINEAR_MODELS = ("svm", "logistic")

@@ -40,13 +40,10 @@ NOTICE_STYLE = [
 
 # The audit's probes (issue 3, finding A): short ads written to slip past keyword filters, a
 # bare contact and a traditional-character exam ad. Neither they nor paraphrases of them are in
-# the corpus, so they check the model from outside. Expected: the label, or the set of labels
-# a fair reader could give.
-# One still fails: the SVM calls 挂证，不用到岗 fraud (risk 0.90) but of the wrong kind. Strict,
-# so the day it passes this list must be updated.
+# the corpus (every corpus round is checked against them), so they check the model from
+# outside. Expected: the label, or the set of labels a fair reader could give.
 AUDIT_PROBES = [
-    pytest.param("挂证，不用到岗", {"guazheng"}, marks=pytest.mark.xfail(
-        strict=True, reason="fraud, but called fake_cert (README Quality)")),
+    ("挂证，不用到岗", {"guazheng"}),
     ("一建挂证 年薪4万", {"guazheng"}),
     ("包*过！免-考！电工证", {"exam_fraud", "fake_cert"}),  # pass promise or forged card
     ("baoguo 安全员C证", {"exam_fraud"}),
@@ -58,12 +55,10 @@ AUDIT_PROBES = [
 # Held-out calibration error of the risk score the model must stay under (measured: README
 # "Quality").
 HELDOUT_ECE_LIMIT = 0.04
-# The issue's held-out targets, and the floors the current model holds on the split of the
-# 7,112-example corpus (README "Quality": macro-F1 0.930, obfuscated recall 0.881, hard-benign
-# false positives 13/603, target met). Below a floor is a regression; the targets for macro-F1
-# and obfuscated recall are still to be reached.
-TARGET_MACRO_F1, FLOOR_MACRO_F1 = 0.95, 0.92
-TARGET_OBFUSCATED_RECALL, FLOOR_OBFUSCATED_RECALL = 0.90, 0.87
+# The issue's held-out targets (README "Quality": on the split of the 15,132-example corpus
+# macro-F1 0.955, obfuscated recall 0.922, hard-benign false positives 0.019).
+TARGET_MACRO_F1 = 0.95
+TARGET_OBFUSCATED_RECALL = 0.90
 TARGET_HARD_FPR = 0.03
 
 
@@ -108,16 +103,9 @@ def heldout_report(corpus, classifier: Classifier):
 
 def test_heldout_quality(heldout_report) -> None:
     report = heldout_report
-    assert report.macro_f1 >= FLOOR_MACRO_F1, report
-    assert report.obfuscated_recall >= FLOOR_OBFUSCATED_RECALL, report
+    assert report.macro_f1 >= TARGET_MACRO_F1, report
+    assert report.obfuscated_recall >= TARGET_OBFUSCATED_RECALL, report
     assert report.hard_benign_fpr <= TARGET_HARD_FPR, report
-
-
-@pytest.mark.xfail(strict=True, reason="macro-F1 0.930 and obfuscated recall 0.881 on the split "
-                                       "of the 7,112-example corpus (README Quality)")
-def test_heldout_quality_meets_the_issue_targets(heldout_report) -> None:
-    assert heldout_report.macro_f1 >= TARGET_MACRO_F1, heldout_report
-    assert heldout_report.obfuscated_recall >= TARGET_OBFUSCATED_RECALL, heldout_report
 
 
 def test_heldout_calibration(heldout_report) -> None:
@@ -254,4 +242,4 @@ def test_training_is_reproducible_and_learns_from_reviews(tmp_path: Path) -> Non
     assert "with 1 analyst-reviewed listing(s)" in proc.stderr
     meta = json.loads((tmp_path / "model" / METADATA).read_text("utf-8"))
     assert meta["counts"]["reviews"] == 1
-    assert meta["heldout_metrics"]["macro_f1"] >= FLOOR_MACRO_F1
+    assert meta["heldout_metrics"]["macro_f1"] >= TARGET_MACRO_F1
