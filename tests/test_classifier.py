@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +96,32 @@ def test_no_near_duplicates_across_the_split(corpus) -> None:
     jaccard = inter / (sizes_b[:, None] + sizes_a[None, :] - inter)
     i, j = np.unravel_index(np.argmax(jaccard), jaccard.shape)
     assert jaccard[i, j] < 0.6, (heldout[i].id, train[j].id, float(jaccard[i, j]))
+
+
+def _max_jaccard(outside: list[str], corpus_texts: list[str], n: int) -> np.ndarray:
+    """Per outside text, its highest character n-gram Jaccard against any corpus text."""
+    x = CountVectorizer(analyzer="char", ngram_range=(n, n), binary=True,
+                        lowercase=True).fit_transform(outside + corpus_texts)
+    a, b = x[: len(outside)], x[len(outside):]
+    inter = (a @ b.T).toarray()
+    sizes_a = np.asarray(a.sum(axis=1)).ravel()
+    sizes_b = np.asarray(b.sum(axis=1)).ravel()
+    return (inter / (sizes_a[:, None] + sizes_b[None, :] - inter)).max(axis=1)
+
+
+def test_outside_checks_are_not_in_the_corpus(corpus) -> None:
+    """The probes and notice-style texts test the model from outside: no corpus text may
+    contain or nearly repeat one."""
+    texts = [" ".join(ex.full_text.split()) for ex in corpus]
+    def squeeze(text: str) -> str:
+        return re.sub(r"\s", "", unicodedata.normalize("NFKC", text).lower())
+
+    bare = [squeeze(t) for t in texts]
+    probes = [text for text, _ in AUDIT_PROBES]
+    for probe in probes:
+        assert not any(squeeze(probe) in t for t in bare), probe
+    assert _max_jaccard(probes, texts, 2).max() < 0.5
+    assert _max_jaccard(NOTICE_STYLE, texts, 4).max() < 0.3
 
 
 @pytest.fixture(scope="module")
