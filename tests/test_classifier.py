@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from classifiers.corpus import LABELS, describe, load_corpus, split
+from classifiers.corpus import LABELS, Example, describe, load_corpus, split
 from classifiers.errors import ModelUnavailable
 from classifiers.evaluate import evaluate
 from classifiers.model import CALIBRATION, FRAUD_THRESHOLD, METADATA, load, model_dir
@@ -83,36 +83,35 @@ def test_corpus_meets_the_documented_minimums(corpus) -> None:
     assert counts["hard_benign"] * 2 >= counts["by_label"]["benign"]
 
 
+def _jaccard(left: list[str], right: list[str], n: int) -> np.ndarray:
+    """Character n-gram Jaccard of every left text against every right text."""
+    x = CountVectorizer(analyzer="char", ngram_range=(n, n), binary=True).fit_transform(
+        left + right)
+    a, b = x[: len(left)], x[len(left):]
+    inter = (a @ b.T).toarray()
+    sizes_a = np.asarray(a.sum(axis=1)).ravel()
+    sizes_b = np.asarray(b.sum(axis=1)).ravel()
+    return inter / (sizes_a[:, None] + sizes_b[None, :] - inter)
+
+
+def _plain(ex: Example) -> str:
+    return " ".join(ex.full_text.split())
+
+
 def test_no_near_duplicates_across_the_split(corpus) -> None:
     """Independent of the splitter's own shingling: 3-grams, a stricter threshold."""
     train, heldout = split(corpus)
     assert heldout and len(heldout) + len(train) == len(corpus)
-    texts = [" ".join(ex.full_text.split()) for ex in train + heldout]
-    x = CountVectorizer(analyzer="char", ngram_range=(3, 3), binary=True).fit_transform(texts)
-    a, b = x[: len(train)], x[len(train):]
-    inter = (b @ a.T).toarray()
-    sizes_a = np.asarray(a.sum(axis=1)).ravel()
-    sizes_b = np.asarray(b.sum(axis=1)).ravel()
-    jaccard = inter / (sizes_b[:, None] + sizes_a[None, :] - inter)
+    jaccard = _jaccard([_plain(ex) for ex in heldout], [_plain(ex) for ex in train], 3)
     i, j = np.unravel_index(np.argmax(jaccard), jaccard.shape)
     assert jaccard[i, j] < 0.6, (heldout[i].id, train[j].id, float(jaccard[i, j]))
-
-
-def _max_jaccard(outside: list[str], corpus_texts: list[str], n: int) -> np.ndarray:
-    """Per outside text, its highest character n-gram Jaccard against any corpus text."""
-    x = CountVectorizer(analyzer="char", ngram_range=(n, n), binary=True,
-                        lowercase=True).fit_transform(outside + corpus_texts)
-    a, b = x[: len(outside)], x[len(outside):]
-    inter = (a @ b.T).toarray()
-    sizes_a = np.asarray(a.sum(axis=1)).ravel()
-    sizes_b = np.asarray(b.sum(axis=1)).ravel()
-    return (inter / (sizes_a[:, None] + sizes_b[None, :] - inter)).max(axis=1)
 
 
 def test_outside_checks_are_not_in_the_corpus(corpus) -> None:
     """The probes and notice-style texts test the model from outside: no corpus text may
     contain or nearly repeat one."""
-    texts = [" ".join(ex.full_text.split()) for ex in corpus]
+    texts = [_plain(ex) for ex in corpus]
+
     def squeeze(text: str) -> str:
         return re.sub(r"\s", "", unicodedata.normalize("NFKC", text).lower())
 
@@ -120,8 +119,8 @@ def test_outside_checks_are_not_in_the_corpus(corpus) -> None:
     probes = [text for text, _ in AUDIT_PROBES]
     for probe in probes:
         assert not any(squeeze(probe) in t for t in bare), probe
-    assert _max_jaccard(probes, texts, 2).max() < 0.5
-    assert _max_jaccard(NOTICE_STYLE, texts, 4).max() < 0.3
+    assert _jaccard(probes, texts, 2).max() < 0.5
+    assert _jaccard(NOTICE_STYLE, texts, 4).max() < 0.3
 
 
 @pytest.fixture(scope="module")
